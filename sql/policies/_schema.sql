@@ -1,0 +1,6 @@
+-- Schema-wide grants for the app role (${app_role}). Table grants and policies are in <table>.sql.
+-- The app role owns nothing and creates nothing: it may only use the schema and the functions below.
+revoke create on schema public from public;
+grant usage on schema public to ${app_role};
+grant execute on function current_app_user_id() to ${app_role};
+grant execute on function auth_user_for_login(text) to ${app_role};

@@ -1,0 +1,7 @@
+-- name: SetRequestContext :exec
+-- Starts every request's transaction: who is calling and how long a statement may run, all
+-- transaction-local (is_local = true), in one round trip. Policies read app.user_id and app.role.
+select
+    set_config('app.user_id', %(user_id)s, true),
+    set_config('app.role', %(role)s, true),
+    set_config('statement_timeout', %(statement_timeout)s, true);

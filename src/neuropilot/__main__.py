@@ -1,0 +1,3 @@
+from neuropilot.cli import main
+
+raise SystemExit(main())

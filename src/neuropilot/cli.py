@@ -1,0 +1,141 @@
+"""The `neuropilot` command: serve, migrate, user create, demo-data."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+
+import psycopg
+
+from neuropilot import passwords
+from neuropilot.config import ConfigError, Settings
+from neuropilot.migrate import MigrationError, migrate, status
+
+
+class CliError(Exception):
+    pass
+
+
+def _embedded(settings: Settings) -> Settings:
+    """Start the embedded PostgreSQL, migrate it, and point the settings at it."""
+    if settings.production:
+        raise CliError("NEUROPILOT_ENV=production needs DATABASE_URL and MIGRATOR_DATABASE_URL; no embedded database")
+    from neuropilot.embedded import start
+
+    print(f"starting the embedded PostgreSQL in {settings.data_dir / 'pgdata'} …", flush=True)
+    db = start(settings.data_dir, settings.app_role)
+    migrate(db.owner_dsn, settings.app_role)
+    return replace(settings, database_url=db.app_dsn, migrator_database_url=db.owner_dsn)
+
+
+def _migrator_dsn(settings: Settings) -> str:
+    if settings.migrator_database_url:
+        return settings.migrator_database_url
+    if settings.database_url:
+        raise CliError("DATABASE_URL is set but MIGRATOR_DATABASE_URL is not; migrations run as the schema owner")
+    dsn = _embedded(settings).migrator_database_url
+    assert dsn is not None
+    return dsn
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from neuropilot.app import create_app
+
+    if settings.database_url is None:
+        settings = _embedded(settings)
+        from neuropilot.demo import ensure_demo
+
+        assert settings.migrator_database_url is not None
+        created = ensure_demo(settings.migrator_database_url)
+        if created:
+            print(f"\n  demo admin created (shown once): {created[0]}  password: {created[1]}\n", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=False,  # X-Forwarded-For is believed only from NEUROPILOT_TRUSTED_PROXIES
+        server_header=False,
+        date_header=False,
+        access_log=False,  # one structured line per request comes from the app
+    )
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    dsn = _migrator_dsn(settings)
+    if args.action == "status":
+        st = status(dsn, settings.app_role)
+        for version, name, applied_at in st.applied:
+            print(f"applied  {version:04d}_{name}  {applied_at}")
+        for m in st.pending:
+            print(f"pending  {m.path.name}")
+        for name in st.changed_policies:
+            print(f"policies {name} will be (re)applied")
+        if not st.pending and not st.changed_policies:
+            print("up to date")
+        return
+    applied = migrate(dsn, settings.app_role)
+    print(f"{applied} migration(s) applied; up to date")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise CliError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_user_create(settings: Settings, args: argparse.Namespace) -> None:
+    from neuropilot.users import create_user
+
+    password = _read_password()
+    passwords.check_strength(password)
+    with psycopg.connect(_migrator_dsn(settings)) as conn:
+        user = create_user(conn, args.email, args.role, args.display_name, password)
+    print(f"created {user['role']} {user['email']} ({user['id']})")
+
+
+def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
+    from neuropilot.demo import create_demo_data
+
+    written = create_demo_data(_migrator_dsn(settings), args.admin_email)
+    print(f"demo data written ({written} counts and movements)")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="neuropilot", description="NeuroPilot inventory API")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the HTTP API on HOST:PORT").set_defaults(func=cmd_serve)
+    m = sub.add_parser("migrate", help="apply migrations and policies (as MIGRATOR_DATABASE_URL)")
+    m.add_argument("action", nargs="?", choices=["status"], help="list applied and pending instead")
+    m.set_defaults(func=cmd_migrate)
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", help="create a user; the password is read from stdin or a prompt")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "manager", "counter", "viewer"])
+    create.add_argument("--display-name", required=True)
+    create.set_defaults(func=cmd_user_create)
+    demo = sub.add_parser("demo-data", help="add the demo data set to the database")
+    demo.add_argument("--admin-email", default="admin@neuropilot.local", help="the admin the rows are attributed to")
+    demo.set_defaults(func=cmd_demo_data)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.func(Settings.from_env(os.environ), args)
+    except (CliError, ConfigError, MigrationError, passwords.WeakPassword, ValueError) as exc:
+        print(f"neuropilot: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.Error as exc:
+        print(f"neuropilot: database error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,95 @@
+"""Settings, read once from the environment (CONTRACT §2). Secrets never live in code."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """The environment does not describe a runnable service."""
+
+
+def sql_dir() -> Path:
+    """The sql/ tree: inside the package when installed from a wheel, else the checkout's."""
+    packaged = Path(__file__).parent / "sql"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "sql"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    migrator_database_url: str | None = None
+    database_read_url: str | None = None
+    env: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    app_role: str = "neuropilot_app"
+    statement_timeout_ms: int = 5000
+    slow_query_ms: int = 100
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    pool_timeout_s: float = 1.0
+    # Off for PgBouncer in transaction mode (Neon's pooled endpoints): no server-side prepared statements.
+    prepared_statements: bool = True
+    cors_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    data_dir: Path = field(default_factory=lambda: Path(".neuropilot"))
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        mode = env.get("NEUROPILOT_ENV", "development").strip() or "development"
+        if mode not in ("development", "production"):
+            raise ConfigError(f"NEUROPILOT_ENV must be development or production, got {mode!r}")
+        prepared = env.get("NEUROPILOT_PREPARED_STATEMENTS", "on").strip().lower()
+        if prepared not in ("on", "off", "true", "false", "1", "0"):
+            raise ConfigError(f"NEUROPILOT_PREPARED_STATEMENTS must be on or off, got {prepared!r}")
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            migrator_database_url=env.get("MIGRATOR_DATABASE_URL") or None,
+            database_read_url=env.get("DATABASE_READ_URL") or None,
+            env=mode,
+            host=env.get("HOST", "127.0.0.1"),
+            port=_int(env, "PORT", 8080),
+            app_role=env.get("NEUROPILOT_APP_ROLE", "neuropilot_app").strip() or "neuropilot_app",
+            statement_timeout_ms=_int(env, "NEUROPILOT_STATEMENT_TIMEOUT_MS", 5000),
+            slow_query_ms=_int(env, "NEUROPILOT_SLOW_QUERY_MS", 100),
+            pool_min_size=_int(env, "NEUROPILOT_POOL_MIN_SIZE", 2),
+            pool_max_size=_int(env, "NEUROPILOT_POOL_MAX_SIZE", 10),
+            pool_timeout_s=_float(env, "NEUROPILOT_POOL_TIMEOUT_S", 1.0),
+            prepared_statements=prepared in ("on", "true", "1"),
+            cors_origins=_list(env, "NEUROPILOT_CORS_ORIGINS"),
+            trusted_proxies=_list(env, "NEUROPILOT_TRUSTED_PROXIES"),
+            data_dir=Path(env.get("NEUROPILOT_DATA_DIR", ".neuropilot")),
+        )
