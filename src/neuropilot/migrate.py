@@ -122,6 +122,10 @@ def _ensure_app_role(conn: psycopg.Connection, app_role: str) -> None:
         ) from None
 
 
+def _recorded_policies(conn: psycopg.Connection) -> dict[str, str]:
+    return dict(conn.execute("select name, sha256 from neuropilot_meta.policy_file").fetchall())
+
+
 def _reset_table(conn: psycopg.Connection, table: str, app_role: str) -> None:
     for (policy,) in conn.execute(
         "select policyname from pg_policies where schemaname = 'public' and tablename = %s", (table,)
@@ -130,8 +134,10 @@ def _reset_table(conn: psycopg.Connection, table: str, app_role: str) -> None:
     conn.execute(sql.SQL("revoke all on {} from {}").format(sql.Identifier(table), sql.Identifier(app_role)))
 
 
-def _apply_policies(conn: psycopg.Connection, directory: Path, app_role: str, force: bool, say: Callable[[str], None]) -> None:
-    recorded = dict(conn.execute("select name, sha256 from neuropilot_meta.policy_file").fetchall())
+def _apply_policies(
+    conn: psycopg.Connection, directory: Path, app_role: str, force: bool, say: Callable[[str], None]
+) -> None:
+    recorded = _recorded_policies(conn)
     tables = {row[0] for row in conn.execute("select tablename from pg_tables where schemaname = 'public'")}
     for path in sorted(directory.glob("*.sql")):
         text = policy_text(path, app_role)
@@ -190,9 +196,11 @@ def status(dsn: str, app_role: str, root: Path | None = None) -> Status:
     with _connect(dsn) as conn:
         exists = conn.execute("select to_regclass('neuropilot_meta.schema_migration')").fetchone()
         applied = _applied(conn) if exists and exists[0] else {}
-        recorded = dict(conn.execute("select name, sha256 from neuropilot_meta.policy_file").fetchall()) if applied else {}
+        recorded = _recorded_policies(conn) if applied else {}
     pending = _verify_applied(files, applied)
     changed = [
-        p.name for p in sorted((root / "policies").glob("*.sql")) if recorded.get(p.name) != _sha(policy_text(p, app_role))
+        p.name
+        for p in sorted((root / "policies").glob("*.sql"))
+        if recorded.get(p.name) != _sha(policy_text(p, app_role))
     ]
     return Status([(v, n, at) for v, (n, _, at) in applied.items()], pending, changed)

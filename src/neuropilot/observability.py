@@ -41,7 +41,7 @@ def configure_logging(level: int = logging.INFO) -> None:
 def request_id_from(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate = bytes(value).decode("latin-1")
             if _CLIENT_ID.match(candidate):
                 return candidate
             break
@@ -75,7 +75,9 @@ class RequestContextMiddleware:
         except Exception:
             log.exception("unhandled_error")
             if not response_started:
-                await problem_response(request_id, 500, "Something went wrong on our side.")(scope, receive, send_with_id)
+                await problem_response(request_id, 500, "Something went wrong on our side.")(
+                    scope, receive, send_with_id
+                )
         finally:
             self._log(scope, status, started)
             structlog.contextvars.clear_contextvars()
