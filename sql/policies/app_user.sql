@@ -16,6 +16,11 @@ create policy app_user_update_admins on app_user for update
 using ((select current_setting('app.role', true)) = 'admin')
 with check ((select current_setting('app.role', true)) = 'admin');
 
+-- The caller must also carry a role: the column guard lets a transaction without app.role through
+-- (that is how the owner's CLI works), so app.user_id alone must not reach this policy.
 create policy app_user_update_self on app_user for update
-using (id = (select current_app_user_id()))
+using (
+    id = (select current_app_user_id())
+    and (select current_setting('app.role', true)) in ('admin', 'manager', 'counter', 'viewer')
+)
 with check (id = (select current_app_user_id()));
