@@ -99,9 +99,8 @@ def test_prepared_statements_can_be_turned_off(database: Db) -> None:
 
 def test_exhausted_pool_times_out_fast(database: Db) -> None:
     async def body(db: Database) -> None:
-        async with db.transaction(ADMIN):
-            async with db.transaction(ADMIN):  # the only connection is taken
-                pass
+        async with db.transaction(ADMIN), db.transaction(ADMIN):  # the second waits for the only connection
+            pass
 
     started = time.monotonic()
     with pytest.raises(PoolTimeout):

@@ -41,13 +41,15 @@ before update or delete or truncate on audit_log
 for each statement execute function audit_log_refuse_change();
 
 -- A user may update their own row (display name, password), but only an admin may change anyone's
--- role, active flag or email. RLS decides which rows; this decides which columns.
+-- role, active flag or email. RLS decides which rows; this decides which columns. The table owner
+-- (the operator's CLI) is exempt; a missing app.role is not an exemption.
 create function app_user_guard_privileged_columns() returns trigger
 language plpgsql
 as $$
 begin
-    if coalesce(current_setting('app.role', true), '') not in ('', 'admin')
-        and (new.role, new.active, new.email) is distinct from (old.role, old.active, old.email) then
+    if (new.role, new.active, new.email) is distinct from (old.role, old.active, old.email)
+        and current_setting('app.role', true) is distinct from 'admin'
+        and not pg_has_role(current_user, (select c.relowner from pg_class as c where c.oid = tg_relid), 'usage') then
         raise exception 'only an admin may change role, active or email'
             using errcode = 'insufficient_privilege';
     end if;

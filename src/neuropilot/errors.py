@@ -88,6 +88,8 @@ def from_database(exc: psycopg.Error) -> Problem:
         return Problem(503, "The request took too long and was cancelled.", headers={"Retry-After": "1"})
     if isinstance(exc, pgerr.UniqueViolation):
         return Problem(409, "A record with the same unique value already exists.")
+    if isinstance(exc, pgerr.RestrictViolation):  # PostgreSQL 18 reports ON DELETE RESTRICT so
+        return Problem(409, "The record is still referenced by history; deactivate it instead.")
     if isinstance(exc, pgerr.ForeignKeyViolation):
         if "still referenced" in (exc.diag.message_detail or ""):
             return Problem(409, "The record is still referenced by history; deactivate it instead.")
