@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from neuropilot import queries
+from neuropilot import queries, security
 from neuropilot.config import Settings
 from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
@@ -38,7 +38,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     return Starlette(
         routes=ROUTES,
-        middleware=[Middleware(RequestContextMiddleware)],
+        middleware=[
+            *security.headers_middleware(settings),
+            Middleware(RequestContextMiddleware),
+            *security.edge_middleware(settings),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

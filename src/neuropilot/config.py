@@ -42,6 +42,18 @@ def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
 
 
+def _keys(raw: str) -> tuple[tuple[str, str], ...]:
+    keys: list[tuple[str, str]] = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        kid, sep, secret = part.partition(":")
+        if not sep or not kid or not secret:
+            raise ConfigError("NEUROPILOT_JWT_KEYS is a comma list of kid:secret")
+        keys.append((kid, secret))
+    if len({kid for kid, _ in keys}) != len(keys):
+        raise ConfigError("NEUROPILOT_JWT_KEYS names one kid twice")
+    return tuple(keys)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
@@ -60,6 +72,14 @@ class Settings:
     prepared_statements: bool = True
     cors_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
+    # (kid, secret) pairs; the first signs, all verify. Empty: a development key kept in data_dir.
+    jwt_keys: tuple[tuple[str, str], ...] = ()
+    rate_limit_ip_per_min: int = 600
+    rate_limit_user_per_min: int = 1200
+    login_max_failures: int = 5
+    login_window_s: int = 900
+    redis_url: str | None = None
+    metrics_token: str | None = None
     data_dir: Path = field(default_factory=lambda: Path(".neuropilot"))
 
     @property
@@ -91,5 +111,12 @@ class Settings:
             prepared_statements=prepared in ("on", "true", "1"),
             cors_origins=_list(env, "NEUROPILOT_CORS_ORIGINS"),
             trusted_proxies=_list(env, "NEUROPILOT_TRUSTED_PROXIES"),
+            jwt_keys=_keys(env.get("NEUROPILOT_JWT_KEYS", "")),
+            rate_limit_ip_per_min=_int(env, "NEUROPILOT_RATE_LIMIT_IP_PER_MIN", 600),
+            rate_limit_user_per_min=_int(env, "NEUROPILOT_RATE_LIMIT_USER_PER_MIN", 1200),
+            login_max_failures=_int(env, "NEUROPILOT_LOGIN_MAX_FAILURES", 5),
+            login_window_s=_int(env, "NEUROPILOT_LOGIN_WINDOW_S", 900),
+            redis_url=env.get("REDIS_URL") or None,
+            metrics_token=env.get("NEUROPILOT_METRICS_TOKEN") or None,
             data_dir=Path(env.get("NEUROPILOT_DATA_DIR", ".neuropilot")),
         )
