@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import psycopg
 import pytest
 from starlette.testclient import TestClient
 
+from neuropilot import passwords
 from neuropilot.app import create_app
 from neuropilot.config import Settings
+from neuropilot.tokens import Tokens, load_keys
 from tests.pg import Cluster, Db, superuser_dsn
 
 
@@ -38,6 +41,9 @@ def owner(database: Db) -> Iterator[psycopg.Connection]:
         yield conn
 
 
+JWT_KEYS = (("test-current", "t" * 64), ("test-previous", "p" * 64))
+
+
 def settings_for(database: Db, **overrides: object) -> Settings:
     base = Settings(
         database_url=database.app_dsn,
@@ -45,6 +51,7 @@ def settings_for(database: Db, **overrides: object) -> Settings:
         app_role=database.app_role,
         pool_min_size=1,
         pool_max_size=4,
+        jwt_keys=JWT_KEYS,
     )
     return Settings(**{**base.__dict__, **overrides})  # type: ignore[arg-type]
 
@@ -53,3 +60,40 @@ def settings_for(database: Db, **overrides: object) -> Settings:
 def client(database: Db) -> Iterator[TestClient]:
     with TestClient(create_app(settings_for(database)), raise_server_exceptions=False) as c:
         yield c
+
+
+PASSWORD = "correct horse battery staple"
+ROLES = ("admin", "manager", "counter", "viewer")
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    email: str
+    role: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """A bearer token for this person, minted with the test signing key."""
+        tokens = Tokens(load_keys(Settings(jwt_keys=JWT_KEYS)))
+        return {"Authorization": f"Bearer {tokens.issue_access(self.id, self.email, self.role)}"}
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return passwords.hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per run
+
+
+@pytest.fixture
+def people(owner: psycopg.Connection, password_hash: str) -> dict[str, Person]:
+    """One active user per role, all with PASSWORD, keyed by role."""
+    found = {}
+    for role in ROLES:
+        email = f"{role}@example.com"
+        row = owner.execute(
+            "insert into app_user (email, display_name, role, password_hash) values (%s, %s, %s, %s) returning id",
+            (email, role.title(), role, password_hash),
+        ).fetchone()
+        assert row is not None
+        found[role] = Person(str(row[0]), email, role)
+    return found

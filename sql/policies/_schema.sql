@@ -4,3 +4,4 @@ revoke create on schema public from public;
 grant usage on schema public to ${app_role};
 grant execute on function current_app_user_id() to ${app_role};
 grant execute on function auth_user_for_login(text) to ${app_role};
+grant execute on function auth_record_login_failure(text, inet, text) to ${app_role};

@@ -1,4 +1,9 @@
-"""The application factory: settings → database pool (lifespan) → middleware → route table."""
+"""The application factory: settings → database pool (lifespan) → middleware → route table.
+
+Routes are data: each row names the method, the path, the handler and the roles it admits
+(None = public). The guard turns the roles into 401/403 before the handler runs; RLS enforces the
+same rules again inside PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -10,38 +15,75 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from neuropilot import queries, security
-from neuropilot.config import Settings
+from neuropilot import audit, auth, queries, ratelimit, security, users
+from neuropilot.auth import AuthenticationMiddleware, Endpoint
+from neuropilot.config import ConfigError, Settings
 from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
 from neuropilot.health import health
 from neuropilot.observability import RequestContextMiddleware, configure_logging
+from neuropilot.tokens import Tokens, load_keys
 
-ROUTES = [
-    Route("/health", health, methods=["GET"], name="health"),
+EVERYONE = ("admin", "manager", "counter", "viewer")
+ADMIN = ("admin",)
+
+ROUTES: list[tuple[str, str, Endpoint, tuple[str, ...] | None]] = [
+    ("GET", "/health", health, None),
+    ("POST", "/v1/auth/login", auth.login, None),
+    ("POST", "/v1/auth/refresh", auth.refresh, None),
+    ("POST", "/v1/auth/logout", auth.logout, EVERYONE),
+    ("GET", "/v1/me", auth.get_me, EVERYONE),
+    ("PATCH", "/v1/me", auth.update_me, EVERYONE),
+    ("GET", "/v1/users", users.list_users, ADMIN),
+    ("POST", "/v1/users", users.create_user_route, ADMIN),
+    ("GET", "/v1/users/{id}", users.get_user, ADMIN),
+    ("PATCH", "/v1/users/{id}", users.update_user, ADMIN),
+    ("GET", "/v1/audit", audit.list_audit, ADMIN),
 ]
+
+
+def routes() -> list[Route]:
+    return [Route(path, auth.guard(endpoint, roles), methods=[method]) for method, path, endpoint, roles in ROUTES]
+
+
+def check_production(settings: Settings) -> None:
+    """Production refuses to start on settings that would make it unsafe, saying which."""
+    if not settings.production:
+        return
+    if not settings.database_url:
+        raise ConfigError("NEUROPILOT_ENV=production needs DATABASE_URL (the app role's DSN)")
+    if "*" in settings.cors_origins:
+        raise ConfigError("NEUROPILOT_CORS_ORIGINS may not contain '*' in production; list exact origins")
+    load_keys(settings)  # raises on a missing or short key
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    check_production(settings)
     queries.check_all_used()
     configure_logging()
     database = Database(settings)
+    tokens = Tokens(load_keys(settings))
+    limiter = ratelimit.build_limiter(settings)
+    login_guard = ratelimit.LoginGuard(limiter, settings.login_max_failures, settings.login_window_s)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await database.open()
         try:
-            yield {"db": database, "settings": settings}
+            yield {"db": database, "settings": settings, "tokens": tokens, "login_guard": login_guard}
         finally:
             await database.close()
+            await limiter.aclose()
 
     return Starlette(
-        routes=ROUTES,
+        routes=routes(),
         middleware=[
             *security.headers_middleware(settings),
             Middleware(RequestContextMiddleware),
             *security.edge_middleware(settings),
+            Middleware(AuthenticationMiddleware, tokens=tokens),
+            *ratelimit.rate_limit_middleware(settings, limiter),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

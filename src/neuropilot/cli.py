@@ -109,6 +109,18 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
     print(f"demo data written ({written} counts and movements)")
 
 
+def cmd_keys_generate(settings: Settings, args: argparse.Namespace) -> None:
+    from neuropilot.tokens import new_key
+
+    kid, secret = new_key()
+    print(f"{kid}:{secret}")
+    print(
+        "put it FIRST in NEUROPILOT_JWT_KEYS to sign with it; keep the old key after it until tokens it signed"
+        " have expired (90 days for refresh tokens)",
+        file=sys.stderr,
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="neuropilot", description="NeuroPilot inventory API")
     sub = p.add_subparsers(dest="command", required=True)
@@ -122,6 +134,10 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["admin", "manager", "counter", "viewer"])
     create.add_argument("--display-name", required=True)
     create.set_defaults(func=cmd_user_create)
+    keys = sub.add_parser("keys", help="JWT signing keys").add_subparsers(dest="keys_command", required=True)
+    keys.add_parser("generate", help="print a new kid:secret for NEUROPILOT_JWT_KEYS").set_defaults(
+        func=cmd_keys_generate
+    )
     demo = sub.add_parser("demo-data", help="add the demo data set to the database")
     demo.add_argument("--admin-email", default="admin@neuropilot.local", help="the admin the rows are attributed to")
     demo.set_defaults(func=cmd_demo_data)

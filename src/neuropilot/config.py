@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def _origins(origins: tuple[str, ...]) -> tuple[str, ...]:
+    """Exact origins (scheme://host[:port], nothing after): anything else could never match."""
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise ConfigError(f"NEUROPILOT_CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com")
+    return origins
 
 
 def _keys(raw: str) -> tuple[tuple[str, str], ...]:
@@ -109,7 +121,7 @@ class Settings:
             pool_max_size=_int(env, "NEUROPILOT_POOL_MAX_SIZE", 10),
             pool_timeout_s=_float(env, "NEUROPILOT_POOL_TIMEOUT_S", 1.0),
             prepared_statements=prepared in ("on", "true", "1"),
-            cors_origins=_list(env, "NEUROPILOT_CORS_ORIGINS"),
+            cors_origins=_origins(_list(env, "NEUROPILOT_CORS_ORIGINS")),
             trusted_proxies=_list(env, "NEUROPILOT_TRUSTED_PROXIES"),
             jwt_keys=_keys(env.get("NEUROPILOT_JWT_KEYS", "")),
             rate_limit_ip_per_min=_int(env, "NEUROPILOT_RATE_LIMIT_IP_PER_MIN", 600),

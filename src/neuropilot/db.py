@@ -9,13 +9,14 @@ transaction mode requires), then the named queries, then COMMIT, or ROLLBACK on 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
+from starlette.requests import Request
 
 from neuropilot.config import Settings
 from neuropilot.queries import Query, query
@@ -39,8 +40,16 @@ ANONYMOUS = Identity()
 class Tx:
     """Runs named queries inside one open transaction."""
 
-    def __init__(self, cursor: AsyncCursor[DictRow]) -> None:
+    def __init__(self, cursor: AsyncCursor[DictRow], statement_timeout: str) -> None:
         self._cur = cursor
+        self._statement_timeout = statement_timeout
+
+    async def become(self, identity: Identity) -> None:
+        """Switch the transaction's caller, e.g. once a refresh token has told us who it is."""
+        await self._cur.execute(
+            SET_REQUEST_CONTEXT.sql,
+            {"user_id": identity.user_id, "role": identity.role, "statement_timeout": self._statement_timeout},
+        )
 
     async def one(self, q: Query, params: Params = None) -> DictRow | None:
         assert q.kind == "one", q.name
@@ -56,6 +65,19 @@ class Tx:
         assert q.kind in ("exec", "execrows"), q.name
         await self._cur.execute(q.sql, params)
         return self._cur.rowcount
+
+
+def identity_of(request: Request) -> Identity:
+    identity: Identity = getattr(request.state, "identity", ANONYMOUS)
+    return identity
+
+
+def request_transaction(request: Request, *, readonly: bool | None = None) -> AbstractAsyncContextManager[Tx]:
+    """The request's transaction as its caller; read-only for GET unless the route writes (audited reads)."""
+    db: Database = request.state.db
+    if readonly is None:
+        readonly = request.method in ("GET", "HEAD")
+    return db.transaction(identity_of(request), readonly=readonly)
 
 
 class Database:
@@ -86,8 +108,6 @@ class Database:
         async with self.pool.connection() as conn:
             await conn.set_read_only(readonly)
             async with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-                await cur.execute(
-                    SET_REQUEST_CONTEXT.sql,
-                    {"user_id": identity.user_id, "role": identity.role, "statement_timeout": self.statement_timeout},
-                )
-                yield Tx(cur)
+                tx = Tx(cur, self.statement_timeout)
+                await tx.become(identity)
+                yield tx

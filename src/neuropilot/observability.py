@@ -90,6 +90,6 @@ class RequestContextMiddleware:
             "route": getattr(route, "path", None) or "<unmatched>",
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "user_id": scope.get("state", {}).get("user_id"),
+            "user_id": getattr(scope.get("state", {}).get("identity"), "user_id", None),
         }
         log.info("request", **fields)

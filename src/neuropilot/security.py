@@ -1,20 +1,232 @@
 """Edge middleware (plain ASGI): security headers, strict CORS, request body limit, gzip.
 
-STUB: being written. Interface used by app.py:
-  headers_middleware(settings) -> Middleware      (outermost: every response, errors included)
-  edge_middleware(settings) -> list[Middleware]   (inside RequestContextMiddleware: CORS, body limit, gzip)
+headers_middleware wraps everything, so the last-resort 500 carries the headers too. edge_middleware runs
+inside RequestContextMiddleware, so every error it answers with carries the request id.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
+
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neuropilot.config import Settings
+from neuropilot.errors import problem_response, request_id_of
+
+MAX_BODY_BYTES = 512 * 1024
+GZIP_MINIMUM_BYTES = 1024
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+SECURITY_HEADERS: RawHeaders = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"cache-control", b"no-store"),
+]
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+
+CORS_ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
+CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match, X-Request-ID"
+CORS_EXPOSE_HEADERS = "ETag, X-Request-ID, Retry-After"
+CORS_MAX_AGE = "600"
 
 
 def headers_middleware(settings: Settings) -> list[Middleware]:
-    return []
+    return [Middleware(SecurityHeadersMiddleware, hsts=settings.production)]
 
 
 def edge_middleware(settings: Settings) -> list[Middleware]:
-    return []
+    cors = [Middleware(StrictCORSMiddleware, origins=settings.cors_origins)] if settings.cors_origins else []
+    return [
+        *cors,
+        Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
+        Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES),
+    ]
+
+
+def header_values(scope: Scope, name: bytes) -> list[bytes]:
+    return [value for key, value in scope["headers"] if key.lower() == name]
+
+
+async def send_problem(scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
+    await problem_response(request_id_of(Request(scope)), status, detail)(scope, receive, send)
+
+
+def with_defaults(headers: Iterable[tuple[bytes, bytes]], defaults: RawHeaders) -> RawHeaders:
+    """The response's own headers win; `server` is dropped so no version banner leaves the app."""
+    kept = [(key, value) for key, value in headers if key.lower() != b"server"]
+    present = {key.lower() for key, _ in kept}
+    return kept + [(key, value) for key, value in defaults if key not in present]
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+        self.app = app
+        self.defaults = [*SECURITY_HEADERS, HSTS] if hsts else SECURITY_HEADERS
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = with_defaults(message.get("headers", []), self.defaults)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class StrictCORSMiddleware:
+    """CORS for an exact list of origins: no wildcards, no patterns, no normalisation.
+
+    `*` and `null` are dropped from the list: `*` must not act as a wildcard (nor match an Origin header
+    that literally says `*`), and `null` is what sandboxed frames and file:// pages send.
+    """
+
+    def __init__(self, app: ASGIApp, *, origins: Iterable[str]) -> None:
+        self.app = app
+        self.origins = frozenset(origin for origin in origins if origin not in ("*", "null"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        origins = header_values(scope, b"origin")
+        allowed = origins[0].decode("latin-1") if len(origins) == 1 else None
+        if allowed not in self.origins:
+            allowed = None
+        if scope["method"] == "OPTIONS" and origins and header_values(scope, b"access-control-request-method"):
+            await self.preflight(scope, receive, send, allowed)
+            return
+        await self.app(scope, receive, self.sender(send, allowed))
+
+    async def preflight(self, scope: Scope, receive: Receive, send: Send, origin: str | None) -> None:
+        if origin is None:
+            await send_problem(scope, receive, send, 403, "This origin may not call the API.")
+            return
+        headers = {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Credentials": "true",
+            "Access-Control-Allow-Methods": CORS_ALLOW_METHODS,
+            "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+            "Access-Control-Max-Age": CORS_MAX_AGE,
+            "Vary": "Origin",
+        }
+        await Response(status_code=204, headers=headers)(scope, receive, send)
+
+    @staticmethod
+    def sender(send: Send, origin: str | None) -> Send:
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                cors_headers(MutableHeaders(scope=message), origin)
+            await send(message)
+
+        return send_with_cors
+
+
+def cors_headers(headers: MutableHeaders, origin: str | None) -> None:
+    """This middleware alone decides CORS: whatever an inner layer set is replaced or removed."""
+    for name in {key for key in headers if key.startswith("access-control-")}:
+        del headers[name]
+    # Vary on every response, not only to requests with Origin: a cache must not hand a response
+    # made for one origin (or for none) to another.
+    headers.add_vary_header("Origin")
+    if origin is not None:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Access-Control-Allow-Credentials"] = "true"
+        headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+
+
+class BodyTooLarge(Exception):
+    """Raised from receive() past the limit. No exception handler knows it, so it unwinds to the middleware."""
+
+
+class MalformedContentLength(ValueError):
+    pass
+
+
+def declared_length(scope: Scope) -> int | None:
+    values = {value.strip() for value in header_values(scope, b"content-length")}
+    if not values:
+        return None
+    value = values.pop()
+    if values or not value.isdigit():
+        raise MalformedContentLength
+    return int(value) if len(value) <= 18 else sys.maxsize  # int() of a huge digit string costs time
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            declared = declared_length(scope)
+        except MalformedContentLength:
+            await send_problem(scope, receive, send, 400, "The Content-Length header is malformed.")
+            return
+        if declared is not None and declared > self.max_bytes:
+            await send_problem(scope, receive, send, 413, self.too_large)
+            return
+        await self.guarded(scope, receive, send)
+
+    @property
+    def too_large(self) -> str:
+        return f"The request body is larger than {self.max_bytes} bytes."
+
+    async def guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        guard = BodyGuard(receive, send, self.max_bytes)
+        try:
+            await self.app(scope, guard.receive, guard.send)
+        except Exception:
+            # Once the limit is crossed, whatever the app raised next (ours, or something it made of ours)
+            # is a consequence of the cut-off body; the 413 below is the answer.
+            if not guard.exceeded:
+                raise
+        if guard.exceeded and not guard.started:
+            await send_problem(scope, receive, send, 413, self.too_large)
+
+
+class BodyGuard:
+    """Counts request bytes as the app reads them; past the limit, receive() raises and the body stops."""
+
+    def __init__(self, receive: Receive, send: Send, max_bytes: int) -> None:
+        self._receive = receive
+        self._send = send
+        self.max_bytes = max_bytes
+        self.received = 0
+        self.exceeded = False
+        self.started = False
+
+    async def receive(self) -> Message:
+        if self.exceeded:
+            raise BodyTooLarge
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.max_bytes:
+                self.exceeded = True
+                raise BodyTooLarge
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.exceeded and not self.started:
+            return  # the app's answer to a body it never fully got is replaced by the 413
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)

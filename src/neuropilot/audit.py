@@ -1,0 +1,86 @@
+"""The audit trail: one row per write (and per admin read of users or audit), in the same
+transaction as what it records, and GET /v1/audit for admins."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from psycopg.types.json import Jsonb
+from starlette.requests import Request
+from starlette.responses import Response
+
+from neuropilot.db import Tx, identity_of, request_transaction
+from neuropilot.models import AuditEntry
+from neuropilot.queries import query
+from neuropilot.responses import json_response
+from neuropilot.validation import decode_cursor, invalid, limit_param, page
+
+CREATE_AUDIT_ENTRY = query("CreateAuditEntry")
+LIST_AUDIT_ENTRIES = query("ListAuditEntries")
+USER_AGENT_MAX = 512
+
+
+def client_ip(request: Request) -> str | None:
+    """The client address the edge resolved (trusted proxies applied), else the socket peer."""
+    resolved: str | None = getattr(request.state, "client_ip", None)
+    return resolved or (request.client.host if request.client else None)
+
+
+def request_meta(request: Request) -> dict[str, Any]:
+    """ip and user_agent columns of an audit row (the agent truncated, a non-address left out)."""
+    ip = client_ip(request)
+    try:
+        address = str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        address = None
+    return {"ip": address, "user_agent": (request.headers.get("user-agent") or "")[:USER_AGENT_MAX] or None}
+
+
+async def record(
+    tx: Tx, request: Request, action: str, entity: str, entity_id: Any, details: dict[str, Any] | None = None
+) -> None:
+    """Append the audit row of what this request did, as its caller, inside its transaction."""
+    actor = identity_of(request).user_id or None
+    await tx.exec(
+        CREATE_AUDIT_ENTRY,
+        {
+            "actor_id": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "details": Jsonb(details) if details is not None else None,
+        }
+        | request_meta(request),
+    )
+
+
+def _filters(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    found: dict[str, Any] = {"entity": params.get("entity")}
+    for name in ("entity_id", "actor_id"):
+        raw = params.get(name)
+        try:
+            found[name] = uuid.UUID(raw) if raw else None
+        except ValueError:
+            raise invalid(name, "a UUID") from None
+    since = params.get("since")
+    try:
+        found["since"] = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        raise invalid("since", "an RFC 3339 time") from None
+    return found
+
+
+async def list_audit(request: Request) -> Response:
+    """GET /v1/audit (admin): newest first; reading the trail is itself audited."""
+    limit, cursor, filters = limit_param(request), decode_cursor(request, 1), _filters(request)
+    async with request_transaction(request, readonly=False) as tx:
+        position = {"before_id": cursor[0] if cursor else None, "limit": limit + 1}
+        rows = await tx.many(LIST_AUDIT_ENTRIES, filters | position)
+        await record(tx, request, "audit.read", "audit_log", None, {k: str(v) for k, v in filters.items() if v})
+    entries, next_cursor = page(msgspec.convert(rows, list[AuditEntry]), limit, lambda e: [e.id])
+    return json_response({"data": entries, "next_cursor": next_cursor})

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from neuropilot.app import ROUTES, check_production, create_app
+from neuropilot.cli import main
+from neuropilot.config import ConfigError, Settings
+
+GOOD = {
+    "NEUROPILOT_ENV": "production",
+    "DATABASE_URL": "postgresql://app@db.example/neuropilot",
+    "NEUROPILOT_JWT_KEYS": "k1:" + "s" * 48,
+    "NEUROPILOT_CORS_ORIGINS": "https://app.example.com",
+}
+
+
+def test_a_complete_production_configuration_starts() -> None:
+    check_production(Settings.from_env(GOOD))
+    create_app(Settings.from_env(GOOD))  # builds; the pool opens only in the lifespan
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        ({"NEUROPILOT_JWT_KEYS": ""}, "NEUROPILOT_JWT_KEYS"),
+        ({"NEUROPILOT_JWT_KEYS": "k1:too-short-a-secret"}, "shorter than 32 bytes"),
+        ({"NEUROPILOT_CORS_ORIGINS": "https://app.example.com,*"}, "NEUROPILOT_CORS_ORIGINS"),
+    ],
+)
+def test_production_refuses_unsafe_settings_saying_which(change: dict[str, str], says: str) -> None:
+    with pytest.raises(ConfigError, match=says):
+        create_app(Settings.from_env(GOOD | change))
+
+
+def test_development_accepts_what_production_refuses(tmp_path: object) -> None:
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://app@db/np", "NEUROPILOT_DATA_DIR": str(tmp_path)})
+    check_production(settings)
+
+
+def test_every_route_but_login_refresh_and_health_needs_a_role() -> None:
+    public = {path for _, path, _, roles in ROUTES if roles is None}
+    assert public == {"/health", "/v1/auth/login", "/v1/auth/refresh"}
+
+
+def test_keys_generate_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["keys", "generate"]) == 0
+    line = capsys.readouterr().out.strip()
+    settings = Settings.from_env({"NEUROPILOT_ENV": "production", "NEUROPILOT_JWT_KEYS": line, "DATABASE_URL": "x"})
+    check_production(settings)
+    assert settings.jwt_keys[0][0].startswith("k")
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://app.example.com/", "app.example.com", "https://app.example.com/path", "ftp://x.y"]
+)
+def test_an_origin_that_could_never_match_is_refused_at_start_up(origin: str) -> None:
+    with pytest.raises(ConfigError, match="NEUROPILOT_CORS_ORIGINS"):
+        Settings.from_env({"NEUROPILOT_CORS_ORIGINS": origin})
