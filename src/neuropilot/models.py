@@ -79,3 +79,9 @@ class AuditEntry(msgspec.Struct, kw_only=True):
     ip: str | None
     user_agent: str | None
     created_at: datetime
+
+
+# --- inventory: items, locations, counts, movements, transfers (inventory.py) ---
+
+
+# --- stock and reports (stock.py) ---
