@@ -97,3 +97,24 @@ def people(owner: psycopg.Connection, password_hash: str) -> dict[str, Person]:
         assert row is not None
         found[role] = Person(str(row[0]), email, role)
     return found
+
+
+@pytest.fixture
+def kitchen(owner: psycopg.Connection) -> dict[str, str]:
+    """Two locations and two items (ids by name), created as the owner."""
+    ids: dict[str, str] = {}
+    for code, zone in (("DRY", "dry"), ("COOL", "cooler")):
+        row = owner.execute(
+            "insert into location (code, name, temp_zone) values (%s, %s, %s) returning id", (code, code.title(), zone)
+        ).fetchone()
+        assert row is not None
+        ids[code] = str(row[0])
+    for number, category, cost in (("FLOUR", "dry goods", "1.2500"), ("MILK", "dairy", "0.9900")):
+        row = owner.execute(
+            "insert into item (item_number, name, unit, category, min_qty, max_qty, unit_cost)"
+            " values (%s, %s, 'kg', %s, 5, 20, %s) returning id",
+            (number, number.title(), category, cost),
+        ).fetchone()
+        assert row is not None
+        ids[number] = str(row[0])
+    return ids

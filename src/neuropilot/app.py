@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from neuropilot import audit, auth, queries, ratelimit, security, users
+from neuropilot import audit, auth, catalog, idempotency, ledger, queries, ratelimit, security, users
 from neuropilot.auth import AuthenticationMiddleware, Endpoint
 from neuropilot.config import ConfigError, Settings
 from neuropilot.db import Database
@@ -25,6 +25,8 @@ from neuropilot.observability import RequestContextMiddleware, configure_logging
 from neuropilot.tokens import Tokens, load_keys
 
 EVERYONE = ("admin", "manager", "counter", "viewer")
+MANAGERS = ("admin", "manager")
+COUNTERS = ("admin", "manager", "counter")
 ADMIN = ("admin",)
 
 ROUTES: list[tuple[str, str, Endpoint, tuple[str, ...] | None]] = [
@@ -38,6 +40,21 @@ ROUTES: list[tuple[str, str, Endpoint, tuple[str, ...] | None]] = [
     ("POST", "/v1/users", users.create_user_route, ADMIN),
     ("GET", "/v1/users/{id}", users.get_user, ADMIN),
     ("PATCH", "/v1/users/{id}", users.update_user, ADMIN),
+    ("GET", "/v1/items", catalog.list_items, EVERYONE),
+    ("POST", "/v1/items", catalog.create_item, MANAGERS),
+    ("GET", "/v1/items/{id}", catalog.get_item, EVERYONE),
+    ("PATCH", "/v1/items/{id}", catalog.update_item, MANAGERS),
+    ("DELETE", "/v1/items/{id}", catalog.delete_item, MANAGERS),
+    ("GET", "/v1/locations", catalog.list_locations, EVERYONE),
+    ("POST", "/v1/locations", catalog.create_location, MANAGERS),
+    ("GET", "/v1/locations/{id}", catalog.get_location, EVERYONE),
+    ("PATCH", "/v1/locations/{id}", catalog.update_location, MANAGERS),
+    ("GET", "/v1/counts", ledger.list_counts, EVERYONE),
+    ("POST", "/v1/counts", ledger.create_count, COUNTERS),
+    ("POST", "/v1/counts/batch", ledger.create_count_batch, COUNTERS),
+    ("GET", "/v1/movements", ledger.list_movements, EVERYONE),
+    ("POST", "/v1/movements", ledger.create_movement, MANAGERS),
+    ("POST", "/v1/transfers", ledger.create_transfer, MANAGERS),
     ("GET", "/v1/audit", audit.list_audit, ADMIN),
 ]
 
@@ -85,6 +102,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(AuthenticationMiddleware, tokens=tokens),
             *ratelimit.rate_limit_middleware(settings, limiter),
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=EXCEPTION_HANDLERS | {idempotency.Replay: idempotency.handle_replay},
         lifespan=lifespan,
     )

@@ -4,8 +4,6 @@ transaction as what it records, and GET /v1/audit for admins."""
 from __future__ import annotations
 
 import ipaddress
-import uuid
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -17,7 +15,7 @@ from neuropilot.db import Tx, identity_of, request_transaction
 from neuropilot.models import AuditEntry
 from neuropilot.queries import query
 from neuropilot.responses import json_response
-from neuropilot.validation import decode_cursor, invalid, limit_param, page
+from neuropilot.validation import decode_cursor, limit_param, page, time_param, uuid_param
 
 CREATE_AUDIT_ENTRY = query("CreateAuditEntry")
 LIST_AUDIT_ENTRIES = query("ListAuditEntries")
@@ -40,6 +38,10 @@ def request_meta(request: Request) -> dict[str, Any]:
     return {"ip": address, "user_agent": (request.headers.get("user-agent") or "")[:USER_AGENT_MAX] or None}
 
 
+def _dumps(value: Any) -> str:
+    return msgspec.json.encode(value).decode()  # Decimals as strings, UUIDs and times as text
+
+
 async def record(
     tx: Tx, request: Request, action: str, entity: str, entity_id: Any, details: dict[str, Any] | None = None
 ) -> None:
@@ -52,27 +54,19 @@ async def record(
             "action": action,
             "entity": entity,
             "entity_id": entity_id,
-            "details": Jsonb(details) if details is not None else None,
+            "details": Jsonb(details, dumps=_dumps) if details is not None else None,
         }
         | request_meta(request),
     )
 
 
 def _filters(request: Request) -> dict[str, Any]:
-    params = request.query_params
-    found: dict[str, Any] = {"entity": params.get("entity")}
-    for name in ("entity_id", "actor_id"):
-        raw = params.get(name)
-        try:
-            found[name] = uuid.UUID(raw) if raw else None
-        except ValueError:
-            raise invalid(name, "a UUID") from None
-    since = params.get("since")
-    try:
-        found["since"] = datetime.fromisoformat(since) if since else None
-    except ValueError:
-        raise invalid("since", "an RFC 3339 time") from None
-    return found
+    return {
+        "entity": request.query_params.get("entity"),
+        "entity_id": uuid_param(request, "entity_id"),
+        "actor_id": uuid_param(request, "actor_id"),
+        "since": time_param(request, "since"),
+    }
 
 
 async def list_audit(request: Request) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
@@ -81,7 +82,207 @@ class AuditEntry(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
-# --- inventory: items, locations, counts, movements, transfers (inventory.py) ---
+# --- catalog and ledger: items, locations, counts, movements, transfers (catalog.py, ledger.py) ---
+
+# Quantities and money travel as decimal strings. The patterns match the columns exactly
+# (numeric(14,3), numeric(12,3), numeric(14,4)), so nothing is ever rounded on the way in.
+Qty = Annotated[str, Meta(pattern=r"^\d{1,11}(\.\d{1,3})?$", examples=["12.500"])]
+SignedQty = Annotated[str, Meta(pattern=r"^-?\d{1,11}(\.\d{1,3})?$", examples=["-0.250"])]
+ParLevel = Annotated[str, Meta(pattern=r"^\d{1,9}(\.\d{1,3})?$", examples=["5.000"])]
+Money = Annotated[str, Meta(pattern=r"^\d{1,10}(\.\d{1,4})?$", examples=["3.2500"])]
+Code = Annotated[str, Meta(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$")]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Unit = Annotated[str, Meta(min_length=1, max_length=20)]
+Category = Annotated[str, Meta(min_length=1, max_length=100)]
+Note = Annotated[str, Meta(max_length=1000)]
+Reference = Annotated[str, Meta(max_length=100)]
+AwareTime = Annotated[datetime, Meta(tz=True)]
+TempZone = Literal["dry", "cooler", "freezer"]
+
+
+class LocationCreate(Body):
+    code: Code
+    name: Name
+    temp_zone: TempZone
+
+
+class LocationUpdate(Body):
+    code: Code | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    temp_zone: TempZone | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class Location(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    code: str
+    name: str
+    temp_zone: TempZone
+    active: bool
+    created_at: datetime
+
+
+class ItemCreate(Body):
+    item_number: Code
+    name: Name
+    unit: Unit
+    category: Category | None = None
+    min_qty: ParLevel = "0"
+    max_qty: ParLevel = "0"
+    unit_cost: Money | None = None
+
+
+class ItemUpdate(Body):
+    item_number: Code | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    unit: Unit | msgspec.UnsetType = msgspec.UNSET
+    category: Category | msgspec.UnsetType | None = msgspec.UNSET
+    min_qty: ParLevel | msgspec.UnsetType = msgspec.UNSET
+    max_qty: ParLevel | msgspec.UnsetType = msgspec.UNSET
+    unit_cost: Money | msgspec.UnsetType | None = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class Item(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    item_number: str
+    name: str
+    unit: str
+    category: str | None
+    min_qty: Decimal
+    max_qty: Decimal
+    unit_cost: Decimal | None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CountCreate(Body):
+    item_id: uuid.UUID
+    location_id: uuid.UUID
+    qty_on_hand: Qty
+    counted_at: AwareTime | None = None
+
+
+class CountBatch(Body):
+    counts: Annotated[list[CountCreate], Meta(min_length=1, max_length=500)]
+
+
+class Count(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    item_id: uuid.UUID
+    location_id: uuid.UUID
+    counted_by: uuid.UUID | None
+    qty_on_hand: Decimal
+    counted_at: datetime
+
+
+class MovementCreate(Body):
+    item_id: uuid.UUID
+    location_id: uuid.UUID
+    type: Literal["receive", "use", "adjust"]
+    qty: SignedQty
+    note: Note | None = None
+    reference: Reference | None = None
+
+
+class Movement(msgspec.Struct, kw_only=True):
+    """qty as stored: the signed change to on-hand (a use of 2 is "-2.000")."""
+
+    id: uuid.UUID
+    item_id: uuid.UUID
+    location_id: uuid.UUID
+    type: Literal["receive", "use", "adjust", "transfer"]
+    qty: Decimal
+    note: str | None
+    reference: str | None
+    created_by: uuid.UUID | None
+    created_at: datetime
+
+
+class TransferCreate(Body):
+    item_id: uuid.UUID
+    from_location_id: uuid.UUID
+    to_location_id: uuid.UUID
+    qty: Qty
+    note: Note | None = None
+    reference: Reference | None = None
+
+
+class Transfer(msgspec.Struct, kw_only=True):
+    out: Movement
+    in_: Movement = msgspec.field(name="in")
 
 
 # --- stock and reports (stock.py) ---
+
+# Money in reports is on_hand (scale 3) × unit_cost (scale 4): exact at scale 7, where a Decimal
+# would print a small value in E notation ("1E-7"), so those fields are PostgreSQL's plain text.
+ExactMoney = Annotated[str, Meta(examples=["12.5000000"])]
+
+
+class StockLevel(msgspec.Struct, kw_only=True):
+    item_id: uuid.UUID
+    item_number: str
+    item_name: str
+    unit: str
+    category: str | None
+    location_id: uuid.UUID
+    location_code: str
+    location_name: str
+    on_hand: Decimal
+    last_count_at: datetime | None
+    last_count_qty: Decimal | None
+    updated_at: datetime
+
+
+class LowStockItem(msgspec.Struct, kw_only=True):
+    item_id: uuid.UUID
+    item_number: str
+    item_name: str
+    unit: str
+    category: str | None
+    on_hand: Decimal
+    min_qty: Decimal
+    max_qty: Decimal
+    reorder_qty: Decimal
+
+
+class CategoryValue(msgspec.Struct, kw_only=True):
+    category: str | None
+    value: ExactMoney
+    items: int
+    uncosted_items: int
+
+
+class LocationValue(msgspec.Struct, kw_only=True):
+    location_id: uuid.UUID
+    location_code: str
+    location_name: str
+    value: ExactMoney
+    items: int
+    uncosted_items: int
+
+
+class Valuation(msgspec.Struct, kw_only=True):
+    """uncosted_items: items with stock but no unit_cost, valued at 0."""
+
+    group_by: Literal["category", "location"]
+    groups: list[CategoryValue] | list[LocationValue]
+    total_value: ExactMoney
+    items: int
+    uncosted_items: int
+
+
+class Variance(msgspec.Struct, kw_only=True):
+    count_id: uuid.UUID
+    item_id: uuid.UUID
+    item_number: str
+    item_name: str
+    location_id: uuid.UUID
+    location_code: str
+    counted_at: datetime
+    counted_qty: Decimal
+    expected_qty: Decimal
+    variance: Decimal
+    variance_value: ExactMoney | None

@@ -3,7 +3,6 @@ through the CLI, the demo admin)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import anyio.to_thread
@@ -14,13 +13,13 @@ from psycopg.types.json import Jsonb
 from starlette.requests import Request
 from starlette.responses import Response
 
-from neuropilot import audit, passwords
+from neuropilot import audit, idempotency, passwords
 from neuropilot.db import request_transaction
 from neuropilot.errors import Problem
 from neuropilot.models import User, UserCreate, UserUpdate
 from neuropilot.queries import query
 from neuropilot.responses import json_response, resource_etag, resource_response
-from neuropilot.validation import check_if_match, decode_cursor, limit_param, page, read_json
+from neuropilot.validation import check_if_match, decode_cursor, limit_param, page, path_id, read_json
 
 CREATE_USER = query("CreateUser")
 CREATE_AUDIT_ENTRY = query("CreateAuditEntry")
@@ -71,15 +70,8 @@ async def list_users(request: Request) -> Response:
     return json_response({"data": users, "next_cursor": next_cursor})
 
 
-def _user_id(request: Request) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.path_params["id"])
-    except ValueError:
-        raise Problem(404, "No such user.") from None
-
-
 async def get_user(request: Request) -> Response:
-    user_id = _user_id(request)
+    user_id = path_id(request, "user")
     async with request_transaction(request, readonly=False) as tx:
         row = await tx.one(GET_USER, {"id": user_id})
         if row is None:
@@ -93,18 +85,17 @@ async def create_user_route(request: Request) -> Response:
     password_hash = await anyio.to_thread.run_sync(passwords.hash_password, body.password)
     fields = {"email": body.email, "display_name": body.display_name, "role": body.role}
     async with request_transaction(request) as tx:
-        row = await tx.one(CREATE_USER, fields | {"password_hash": password_hash})
-        assert row is not None
-        await audit.record(tx, request, "user.create", "app_user", row["id"], fields)
-    user = msgspec.convert(row, User)
-    return resource_response(user, 201, {"Location": f"/v1/users/{user.id}"})
+        await idempotency.begin(tx, request)
+        user = msgspec.convert(await tx.one(CREATE_USER, fields | {"password_hash": password_hash}), User)
+        await audit.record(tx, request, "user.create", "app_user", user.id, fields)
+        return await idempotency.created(tx, request, user, f"/v1/users/{user.id}")
 
 
 async def update_user(request: Request) -> Response:
     """PATCH /v1/users/{id} (admin): display name, role, active. A role change or deactivation
     ends the user's sessions at once; the last active admin cannot demote or deactivate themselves."""
     body = await read_json(request, UserUpdate)
-    user_id = _user_id(request)
+    user_id = path_id(request, "user")
     changes = {f: getattr(body, f) for f in ("display_name", "role", "active") if getattr(body, f) is not msgspec.UNSET}
     async with request_transaction(request) as tx:
         current = await tx.one(LOCK_USER, {"id": user_id})

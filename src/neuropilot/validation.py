@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -66,6 +68,44 @@ def limit_param(request: Request) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise invalid("limit", f"an integer from 1 to {MAX_LIMIT}")
     return int(raw)
+
+
+def uuid_param(request: Request, name: str) -> uuid.UUID | None:
+    raw = request.query_params.get(name)
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        raise invalid(name, "a UUID") from None
+
+
+def time_param(request: Request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise invalid(name, "an RFC 3339 time with an offset, e.g. 2026-01-31T08:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise invalid(name, "an RFC 3339 time with an offset, e.g. 2026-01-31T08:00:00Z")
+    return parsed
+
+
+def bool_param(request: Request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise invalid(name, "true or false")
+    return raw == "true"
+
+
+def path_id(request: Request, what: str) -> uuid.UUID:
+    """The {id} of the path; a malformed one names no resource, so it is a 404 like an unknown one."""
+    try:
+        return uuid.UUID(request.path_params["id"])
+    except ValueError:
+        raise Problem(404, f"No such {what}.") from None
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -1,0 +1,196 @@
+"""The stock ledger: counts (one or a batch of up to 500, all or nothing), movements and
+transfers, and their lists. Stock on hand follows from these rows (see stock.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from neuropilot import audit, idempotency
+from neuropilot.db import Tx, request_transaction
+from neuropilot.models import Count, CountBatch, CountCreate, Movement, MovementCreate, Transfer, TransferCreate
+from neuropilot.queries import query
+from neuropilot.responses import json_response
+from neuropilot.validation import decode_cursor, invalid, limit_param, page, read_json, time_param, uuid_param
+
+FIND_INACTIVE_OR_MISSING = query("FindInactiveOrMissing")
+CREATE_COUNTS = query("CreateCounts")
+LIST_COUNTS = query("ListCounts")
+CREATE_MOVEMENTS = query("CreateMovements")
+LIST_MOVEMENTS = query("ListMovements")
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+async def _require_active(tx: Tx, refs: list[tuple[str, Any, str]]) -> None:
+    """422 naming the first field whose item or location is unknown or inactive.
+
+    refs: (kind, id, JSON path) with kind 'item' or 'location'."""
+    params = {
+        "item_ids": [ref_id for kind, ref_id, _ in refs if kind == "item"],
+        "location_ids": [ref_id for kind, ref_id, _ in refs if kind == "location"],
+    }
+    bad = {(row["kind"], row["id"]) for row in await tx.many(FIND_INACTIVE_OR_MISSING, params)}
+    for kind, ref_id, path in refs:
+        if (kind, ref_id) in bad:
+            raise invalid(path, f"no active {kind} with this id")
+
+
+def _check_counted_at(counts: list[CountCreate], prefix: str) -> None:
+    latest = datetime.now(UTC) + CLOCK_SKEW
+    for n, count in enumerate(counts):
+        if count.counted_at is not None and count.counted_at > latest:
+            raise invalid(prefix.format(n) + ".counted_at", "in the future")
+
+
+async def _insert_counts(tx: Tx, counts: list[CountCreate], prefix: str) -> list[Count]:
+    refs = [("item", c.item_id, prefix.format(n) + ".item_id") for n, c in enumerate(counts)]
+    refs += [("location", c.location_id, prefix.format(n) + ".location_id") for n, c in enumerate(counts)]
+    await _require_active(tx, refs)
+    rows = await tx.many(
+        CREATE_COUNTS,
+        {
+            "item_ids": [c.item_id for c in counts],
+            "location_ids": [c.location_id for c in counts],
+            "qtys": [c.qty_on_hand for c in counts],
+            "counted_ats": [c.counted_at for c in counts],
+        },
+    )
+    return msgspec.convert(rows, list[Count])
+
+
+async def create_count(request: Request) -> Response:
+    """POST /v1/counts: on-hand of the item at the location, as of counted_at (default now)."""
+    body = await read_json(request, CountCreate)
+    _check_counted_at([body], "$")
+    async with request_transaction(request) as tx:
+        await idempotency.begin(tx, request)
+        (count,) = await _insert_counts(tx, [body], "$")
+        await audit.record(tx, request, "count.create", "inventory_count", count.id, msgspec.structs.asdict(body))
+        return await idempotency.created(tx, request, count)
+
+
+async def create_count_batch(request: Request) -> Response:
+    """POST /v1/counts/batch: up to 500 counts in one statement; one bad row refuses them all."""
+    body = await read_json(request, CountBatch)
+    _check_counted_at(body.counts, "$.counts[{}]")
+    async with request_transaction(request) as tx:
+        await idempotency.begin(tx, request)
+        counts = await _insert_counts(tx, body.counts, "$.counts[{}]")
+        await audit.record(
+            tx, request, "count.create_batch", "inventory_count", None, {"count_ids": [c.id for c in counts]}
+        )
+        return await idempotency.created(tx, request, {"data": counts})
+
+
+async def list_counts(request: Request) -> Response:
+    limit, cursor = limit_param(request), decode_cursor(request, 2)
+    params = {
+        "item_id": uuid_param(request, "item_id"),
+        "location_id": uuid_param(request, "location_id"),
+        "since": time_param(request, "since"),
+        "before_at": cursor[0] if cursor else None,
+        "before_id": cursor[1] if cursor else None,
+        "limit": limit + 1,
+    }
+    async with request_transaction(request) as tx:
+        rows = await tx.many(LIST_COUNTS, params)
+    counts, next_cursor = page(
+        msgspec.convert(rows, list[Count]), limit, lambda c: [c.counted_at.isoformat(), str(c.id)]
+    )
+    return json_response({"data": counts, "next_cursor": next_cursor})
+
+
+def _signed(body: MovementCreate) -> str:
+    """The stored qty: receive and use take a positive amount (use is stored negated), adjust is signed."""
+    qty = Decimal(body.qty)
+    if body.type == "adjust":
+        if qty == 0:
+            raise invalid("$.qty", "an adjustment is not zero")
+        return body.qty
+    if qty <= 0 or body.qty.startswith("-"):
+        raise invalid("$.qty", f"a {body.type} takes a positive amount")
+    return body.qty if body.type == "receive" else str(-qty)
+
+
+async def _insert_movements(tx: Tx, rows: list[dict[str, Any]]) -> list[Movement]:
+    created = await tx.many(
+        CREATE_MOVEMENTS,
+        {
+            "item_ids": [r["item_id"] for r in rows],
+            "location_ids": [r["location_id"] for r in rows],
+            "movement_types": [r["type"] for r in rows],
+            "qtys": [r["qty"] for r in rows],
+            "notes": [r["note"] for r in rows],
+            "refs": [r["reference"] for r in rows],
+        },
+    )
+    return msgspec.convert(created, list[Movement])
+
+
+async def create_movement(request: Request) -> Response:
+    """POST /v1/movements: a receipt, a use or an adjustment at one location."""
+    body = await read_json(request, MovementCreate)
+    row = msgspec.structs.asdict(body) | {"qty": _signed(body)}
+    async with request_transaction(request) as tx:
+        await idempotency.begin(tx, request)
+        await _require_active(
+            tx, [("item", body.item_id, "$.item_id"), ("location", body.location_id, "$.location_id")]
+        )
+        (movement,) = await _insert_movements(tx, [row])
+        await audit.record(tx, request, f"movement.{body.type}", "movement", movement.id, row)
+        return await idempotency.created(tx, request, movement)
+
+
+async def create_transfer(request: Request) -> Response:
+    """POST /v1/transfers: two `transfer` movements, out of the source and into the destination, together."""
+    body = await read_json(request, TransferCreate)
+    if body.from_location_id == body.to_location_id:
+        raise invalid("$.to_location_id", "the destination differs from the source")
+    if Decimal(body.qty) == 0:
+        raise invalid("$.qty", "a transfer moves a positive amount")
+    common = {"item_id": body.item_id, "type": "transfer", "note": body.note, "reference": body.reference}
+    rows = [
+        common | {"location_id": body.from_location_id, "qty": str(-Decimal(body.qty))},
+        common | {"location_id": body.to_location_id, "qty": body.qty},
+    ]
+    async with request_transaction(request) as tx:
+        await idempotency.begin(tx, request)
+        await _require_active(
+            tx,
+            [
+                ("item", body.item_id, "$.item_id"),
+                ("location", body.from_location_id, "$.from_location_id"),
+                ("location", body.to_location_id, "$.to_location_id"),
+            ],
+        )
+        out, into = await _insert_movements(tx, rows)
+        details = msgspec.structs.asdict(body) | {"in_movement_id": into.id}
+        await audit.record(tx, request, "transfer.create", "movement", out.id, details)
+        return await idempotency.created(tx, request, Transfer(out=out, in_=into))
+
+
+async def list_movements(request: Request) -> Response:
+    limit, cursor = limit_param(request), decode_cursor(request, 2)
+    kind = request.query_params.get("type")
+    if kind is not None and kind not in ("receive", "use", "adjust", "transfer"):
+        raise invalid("type", "receive, use, adjust or transfer")
+    params = {
+        "item_id": uuid_param(request, "item_id"),
+        "location_id": uuid_param(request, "location_id"),
+        "type": kind,
+        "since": time_param(request, "since"),
+        "before_at": cursor[0] if cursor else None,
+        "before_id": cursor[1] if cursor else None,
+        "limit": limit + 1,
+    }
+    async with request_transaction(request) as tx:
+        rows = await tx.many(LIST_MOVEMENTS, params)
+    movements, next_cursor = page(
+        msgspec.convert(rows, list[Movement]), limit, lambda m: [m.created_at.isoformat(), str(m.id)]
+    )
+    return json_response({"data": movements, "next_cursor": next_cursor})
