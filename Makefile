@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check migrate migrate-status image clean
+.PHONY: install run test lint check migrate migrate-status image clean bench-stock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
@@ -34,6 +34,10 @@ migrate: $(STAMP)
 
 migrate-status: $(STAMP)
 	$(BIN)/neuropilot migrate status
+
+# Stock-page latency at 10k and 1M movements on the embedded PostgreSQL (bench/stock.py); not part of `make test`.
+bench-stock: $(STAMP)
+	$(BIN)/python -m bench.stock
 
 image:
 	podman build -t neuropilot -f Containerfile . 2>/dev/null || docker build -t neuropilot -f Containerfile .

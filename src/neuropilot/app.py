@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from neuropilot import audit, auth, catalog, idempotency, ledger, queries, ratelimit, security, users
+from neuropilot import audit, auth, catalog, idempotency, ledger, purchasing, queries, ratelimit, security, stock, users
 from neuropilot.auth import AuthenticationMiddleware, Endpoint
 from neuropilot.config import ConfigError, Settings
 from neuropilot.db import Database
@@ -55,6 +55,17 @@ ROUTES: list[tuple[str, str, Endpoint, tuple[str, ...] | None]] = [
     ("GET", "/v1/movements", ledger.list_movements, EVERYONE),
     ("POST", "/v1/movements", ledger.create_movement, MANAGERS),
     ("POST", "/v1/transfers", ledger.create_transfer, MANAGERS),
+    ("GET", "/v1/stock", stock.list_stock, EVERYONE),
+    ("GET", "/v1/reports/low-stock", stock.low_stock, ("admin", "manager", "viewer")),
+    ("GET", "/v1/reports/valuation", stock.valuation, MANAGERS),
+    ("GET", "/v1/reports/variance", stock.variance, MANAGERS),
+    ("GET", "/v1/purchase-orders", purchasing.list_purchase_orders, MANAGERS),
+    ("POST", "/v1/purchase-orders", purchasing.create_purchase_order, MANAGERS),
+    ("GET", "/v1/purchase-orders/{id}", purchasing.get_purchase_order, MANAGERS),
+    ("PATCH", "/v1/purchase-orders/{id}", purchasing.update_purchase_order, MANAGERS),
+    ("POST", "/v1/purchase-orders/{id}/submit", purchasing.submit_purchase_order, MANAGERS),
+    ("POST", "/v1/purchase-orders/{id}/cancel", purchasing.cancel_purchase_order, MANAGERS),
+    ("POST", "/v1/purchase-orders/{id}/receive", purchasing.receive_purchase_order, MANAGERS),
     ("GET", "/v1/audit", audit.list_audit, ADMIN),
 ]
 

@@ -154,4 +154,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except psycopg.Error as exc:
         print(f"neuropilot: database error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C is how `make run` is meant to stop; uvicorn re-raises it after draining
+        return 0
     return 0

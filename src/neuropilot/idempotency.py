@@ -76,9 +76,9 @@ async def begin(tx: Tx, request: Request) -> None:
     raise Replay(Response(bytes(stored["response_body"]), stored["status_code"], headers))
 
 
-async def created(tx: Tx, request: Request, resource: Any, location: str | None = None) -> Response:
-    """The 201 for a new resource, remembered under the request's Idempotency-Key if it has one."""
-    response = resource_response(resource, 201, {"Location": location} if location else None)
+async def respond(tx: Tx, request: Request, resource: Any, status: int, location: str | None = None) -> Response:
+    """The response to a write, remembered under the request's Idempotency-Key if it has one."""
+    response = resource_response(resource, status, {"Location": location} if location else None)
     key = _key(request)
     if key is not None:
         kept = {name: value for name, value in response.headers.items() if name in _KEPT_HEADERS}
@@ -95,6 +95,11 @@ async def created(tx: Tx, request: Request, resource: Any, location: str | None 
             },
         )
     return response
+
+
+async def created(tx: Tx, request: Request, resource: Any, location: str | None = None) -> Response:
+    """The 201 for a new resource (see respond)."""
+    return await respond(tx, request, resource, 201, location)
 
 
 async def handle_replay(request: Request, exc: Exception) -> Response:

@@ -26,7 +26,7 @@ LIST_MOVEMENTS = query("ListMovements")
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-async def _require_active(tx: Tx, refs: list[tuple[str, Any, str]]) -> None:
+async def require_active(tx: Tx, refs: list[tuple[str, Any, str]]) -> None:
     """422 naming the first field whose item or location is unknown or inactive.
 
     refs: (kind, id, JSON path) with kind 'item' or 'location'."""
@@ -50,7 +50,7 @@ def _check_counted_at(counts: list[CountCreate], prefix: str) -> None:
 async def _insert_counts(tx: Tx, counts: list[CountCreate], prefix: str) -> list[Count]:
     refs = [("item", c.item_id, prefix.format(n) + ".item_id") for n, c in enumerate(counts)]
     refs += [("location", c.location_id, prefix.format(n) + ".location_id") for n, c in enumerate(counts)]
-    await _require_active(tx, refs)
+    await require_active(tx, refs)
     rows = await tx.many(
         CREATE_COUNTS,
         {
@@ -117,7 +117,7 @@ def _signed(body: MovementCreate) -> str:
     return body.qty if body.type == "receive" else str(-qty)
 
 
-async def _insert_movements(tx: Tx, rows: list[dict[str, Any]]) -> list[Movement]:
+async def insert_movements(tx: Tx, rows: list[dict[str, Any]]) -> list[Movement]:
     created = await tx.many(
         CREATE_MOVEMENTS,
         {
@@ -138,10 +138,8 @@ async def create_movement(request: Request) -> Response:
     row = msgspec.structs.asdict(body) | {"qty": _signed(body)}
     async with request_transaction(request) as tx:
         await idempotency.begin(tx, request)
-        await _require_active(
-            tx, [("item", body.item_id, "$.item_id"), ("location", body.location_id, "$.location_id")]
-        )
-        (movement,) = await _insert_movements(tx, [row])
+        await require_active(tx, [("item", body.item_id, "$.item_id"), ("location", body.location_id, "$.location_id")])
+        (movement,) = await insert_movements(tx, [row])
         await audit.record(tx, request, f"movement.{body.type}", "movement", movement.id, row)
         return await idempotency.created(tx, request, movement)
 
@@ -160,7 +158,7 @@ async def create_transfer(request: Request) -> Response:
     ]
     async with request_transaction(request) as tx:
         await idempotency.begin(tx, request)
-        await _require_active(
+        await require_active(
             tx,
             [
                 ("item", body.item_id, "$.item_id"),
@@ -168,7 +166,7 @@ async def create_transfer(request: Request) -> Response:
                 ("location", body.to_location_id, "$.to_location_id"),
             ],
         )
-        out, into = await _insert_movements(tx, rows)
+        out, into = await insert_movements(tx, rows)
         details = msgspec.structs.asdict(body) | {"in_movement_id": into.id}
         await audit.record(tx, request, "transfer.create", "movement", out.id, details)
         return await idempotency.created(tx, request, Transfer(out=out, in_=into))

@@ -216,7 +216,7 @@ class Transfer(msgspec.Struct, kw_only=True):
 
 # --- stock and reports (stock.py) ---
 
-# Money in reports is on_hand (scale 3) × unit_cost (scale 4): exact at scale 7, where a Decimal
+# Money in reports is on_hand (scale 3) times unit_cost (scale 4): exact at scale 7, where a Decimal
 # would print a small value in E notation ("1E-7"), so those fields are PostgreSQL's plain text.
 ExactMoney = Annotated[str, Meta(examples=["12.5000000"])]
 
@@ -265,13 +265,21 @@ class LocationValue(msgspec.Struct, kw_only=True):
 
 
 class Valuation(msgspec.Struct, kw_only=True):
-    """uncosted_items: items with stock but no unit_cost, valued at 0."""
+    """The grand total; uncosted_items: items with stock but no unit_cost, valued at 0."""
 
-    group_by: Literal["category", "location"]
-    groups: list[CategoryValue] | list[LocationValue]
     total_value: ExactMoney
     items: int
     uncosted_items: int
+
+
+class CategoryValuation(Valuation, kw_only=True):
+    group_by: Literal["category"] = "category"
+    groups: list[CategoryValue]
+
+
+class LocationValuation(Valuation, kw_only=True):
+    group_by: Literal["location"] = "location"
+    groups: list[LocationValue]
 
 
 class Variance(msgspec.Struct, kw_only=True):
@@ -286,3 +294,69 @@ class Variance(msgspec.Struct, kw_only=True):
     expected_qty: Decimal
     variance: Decimal
     variance_value: ExactMoney | None
+
+
+# --- purchasing (purchasing.py) ---
+
+PositiveQty = Annotated[str, Meta(pattern=r"^(?=.*[1-9])\d{1,11}(\.\d{1,3})?$", examples=["24.000"])]
+Supplier = Annotated[str, Meta(min_length=1, max_length=200)]
+PoNumber = Annotated[str, Meta(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$")]
+PoNotes = Annotated[str, Meta(max_length=2000)]
+
+
+class PurchaseOrderLineIn(Body):
+    item_id: uuid.UUID
+    req_qty: PositiveQty
+    unit_price: Money
+    note: Note | None = None
+
+
+class PurchaseOrderCreate(Body):
+    supplier: Supplier
+    po_number: PoNumber | None = None
+    notes: PoNotes | None = None
+    lines: Annotated[list[PurchaseOrderLineIn], Meta(max_length=500)] = []
+
+
+class PurchaseOrderUpdate(Body):
+    supplier: Supplier | msgspec.UnsetType = msgspec.UNSET
+    notes: PoNotes | msgspec.UnsetType | None = msgspec.UNSET
+    lines: Annotated[list[PurchaseOrderLineIn], Meta(max_length=500)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class ReceiptLine(Body):
+    line_id: uuid.UUID
+    qty: PositiveQty
+
+
+class Receipt(Body):
+    location_id: uuid.UUID
+    lines: Annotated[list[ReceiptLine], Meta(min_length=1, max_length=500)]
+
+
+class PurchaseOrderLine(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    item_id: uuid.UUID
+    req_qty: str
+    unit_price: str | None
+    received_qty: str
+    remaining_qty: str
+    note: str | None
+
+
+class PurchaseOrderSummary(msgspec.Struct, kw_only=True):
+    """total_cost is exact (scale 7) as PostgreSQL prints it."""
+
+    id: uuid.UUID
+    po_number: str
+    supplier: str
+    status: Literal["draft", "submitted", "received", "canceled"]
+    total_cost: str
+    notes: str | None
+    created_by: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PurchaseOrder(PurchaseOrderSummary, kw_only=True):
+    lines: list[PurchaseOrderLine]

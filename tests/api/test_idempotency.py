@@ -18,7 +18,7 @@ def receive(client: TestClient, person: Person, kitchen: dict[str, str], key: st
 
 
 def rows(owner: psycopg.Connection, table: str) -> int:
-    row = owner.execute(f"select count(*) from {table}").fetchone()  # noqa: S608 - fixed table names
+    row = owner.execute(f"select count(*) from {table}").fetchone()
     assert row is not None
     return int(row[0])
 

@@ -21,6 +21,7 @@ TABLES = {
     "audit_log",
     "refresh_token",
     "idempotency_key",
+    "stock_level",
 }
 
 

@@ -25,6 +25,7 @@ TABLES = {
     "audit_log",
     "refresh_token",
     "idempotency_key",
+    "stock_level",
 }
 
 

@@ -35,6 +35,7 @@ TABLES = (
     "audit_log",
     "refresh_token",
     "idempotency_key",
+    "stock_level",
 )
 
 USER_IDS = {role: uuid.UUID(f"00000000-0000-4000-8000-00000000000{n}") for n, role in enumerate(ROLES, start=1)}
@@ -45,7 +46,8 @@ ORDER_ID = uuid.UUID("00000000-0000-4000-8000-0000000000c1")
 
 # What the contract allows (CONTRACT §3, §4), written down by hand, not read from sql/policies.
 # Seed: 4 users (one per role), 1 location, 2 items (one with history, one spare), 1 count, 1 movement,
-# 1 purchase order with 1 line, 1 audit row, and 1 refresh token and 1 idempotency key per user.
+# 1 purchase order with 1 line, 1 audit row, and 1 refresh token and 1 idempotency key per user; the
+# count and the movement give 1 stock_level row (written by the triggers).
 # A number is the rows visible (select) or affected (update, delete; RLS hides a row → 0);
 # ok = the insert is accepted; denied = InsufficientPrivilege (no grant, or the row fails the policy).
 # Where the contract is silent: refresh tokens are kept for reuse detection (never deleted by the app),
@@ -92,6 +94,10 @@ idempotency_key      select     1       1        1        1       0
 idempotency_key      insert     ok      ok       ok       ok      denied
 idempotency_key      update     denied  denied   denied   denied  denied
 idempotency_key      delete     1       1        1        1       0
+stock_level          select     1       1        1        1       0
+stock_level          insert     denied  denied   denied   denied  denied
+stock_level          update     denied  denied   denied   denied  denied
+stock_level          delete     denied  denied   denied   denied  denied
 """
 
 # One statement per table and operation. %(me)s is the user id the row claims (counted_by, created_by,
@@ -151,6 +157,12 @@ STATEMENTS: dict[str, dict[str, str]] = {
         " values (%(me)s, 'new-key', 'POST', '/v1/items', %(token_hash)s, 201, '{}')",
         "update": "update idempotency_key set status_code = 500",
         "delete": "delete from idempotency_key",
+    },
+    # Derived by triggers only (0006_stock_level.sql): the app role may read it and nothing else.
+    "stock_level": {
+        "insert": "insert into stock_level (item_id, location_id, on_hand) values (%(spare_item)s, %(location)s, 1)",
+        "update": "update stock_level set on_hand = on_hand + 1",
+        "delete": "delete from stock_level",
     },
 }
 

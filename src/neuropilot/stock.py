@@ -1,0 +1,168 @@
+"""Stock on hand and the reports built on it: GET /v1/stock, /v1/reports/low-stock, /valuation, /variance.
+
+On-hand is read from stock_level, which triggers keep equal to the ledger (last count + movements
+after it; see sql/schema/0006_stock_level.sql), so a page costs the same however long the history.
+Every route here is a plain read: a READ ONLY transaction, no audit row.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from neuropilot.db import Tx, request_transaction
+from neuropilot.models import (
+    CategoryValuation,
+    LocationValuation,
+    LowStockItem,
+    StockLevel,
+    Variance,
+)
+from neuropilot.queries import query
+from neuropilot.responses import json_response
+from neuropilot.validation import decode_cursor, invalid, limit_param, page
+
+LIST_STOCK = query("ListStock")
+LIST_LOW_STOCK = query("ListLowStock")
+LIST_VALUATION_BY_CATEGORY = query("ListValuationByCategory")
+LIST_VALUATION_BY_LOCATION = query("ListValuationByLocation")
+LIST_VARIANCE = query("ListVariance")
+SET_READ_PLANNER = query("SetReadPlanner")
+
+# Why these exist is in sql/queries/stock.sql (SetReadPlanner): RLS hides the row counts from the
+# planner, so pages would sort every row and the valuation would join by nested loop.
+PAGES = {"enable_sort": "off", "enable_nestloop": "on"}
+TOTALS = {"enable_sort": "on", "enable_nestloop": "off"}
+
+# An unescaped '+' in a query string arrives as a space: "…T10:00:00 02:00" meant "+02:00".
+_MANGLED_OFFSET = re.compile(r"(?<=\d) (?=\d{2}:\d{2}$)")
+
+
+@asynccontextmanager
+async def reading(request: Request, planner: dict[str, str]) -> AsyncIterator[Tx]:
+    """The request's read-only transaction, with the planner settings this kind of read needs."""
+    async with request_transaction(request) as tx:
+        await tx.exec(SET_READ_PLANNER, planner)
+        yield tx
+
+
+def uuid_param(request: Request, name: str) -> uuid.UUID | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise invalid(name, "a UUID") from None
+
+
+def bool_param(request: Request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise invalid(name, "true or false")
+    return raw == "true"
+
+
+def time_param(request: Request, name: str) -> datetime:
+    """A required RFC 3339 time with its offset (a time without one is ambiguous)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        raise invalid(name, "required: an RFC 3339 time, e.g. 2025-01-31T00:00:00Z")
+    try:
+        value = datetime.fromisoformat(_MANGLED_OFFSET.sub("+", raw))
+    except ValueError:
+        raise invalid(name, "an RFC 3339 time, e.g. 2025-01-31T00:00:00Z") from None
+    if value.tzinfo is None:
+        raise invalid(name, "an RFC 3339 time with an offset (Z or ±hh:mm)")
+    return value
+
+
+def _text_cursor(request: Request, size: int) -> list[str] | None:
+    values = decode_cursor(request, size)
+    if values is not None and not all(isinstance(v, str) for v in values):
+        raise invalid("cursor", "not a cursor this API returned")
+    return values
+
+
+def _variance_cursor(request: Request) -> tuple[datetime | None, uuid.UUID | None]:
+    values = _text_cursor(request, 2)
+    if values is None:
+        return None, None
+    try:
+        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
+    except ValueError:
+        raise invalid("cursor", "not a cursor this API returned") from None
+
+
+def stock_filters(request: Request) -> dict[str, Any]:
+    return {
+        "location_id": uuid_param(request, "location_id"),
+        "item_id": uuid_param(request, "item_id"),
+        "category": request.query_params.get("category"),
+        "below_min": bool_param(request, "below_min"),
+    }
+
+
+async def list_stock(request: Request) -> Response:
+    """GET /v1/stock: on-hand per item and location, by (item_number, location_code)."""
+    limit, filters, cursor = limit_param(request), stock_filters(request), _text_cursor(request, 2)
+    after_number, after_code = cursor or (None, None)
+    async with reading(request, PAGES) as tx:
+        position = {"after_number": after_number, "after_code": after_code, "limit": limit + 1}
+        rows = await tx.many(LIST_STOCK, filters | position)
+    levels, next_cursor = page(
+        msgspec.convert(rows, list[StockLevel]), limit, lambda s: [s.item_number, s.location_code]
+    )
+    return json_response({"data": levels, "next_cursor": next_cursor})
+
+
+async def low_stock(request: Request) -> Response:
+    """GET /v1/reports/low-stock: active items whose total on-hand is below min_qty, by item_number."""
+    limit, cursor = limit_param(request), _text_cursor(request, 1)
+    async with reading(request, PAGES) as tx:
+        rows = await tx.many(LIST_LOW_STOCK, {"after_number": cursor[0] if cursor else None, "limit": limit + 1})
+    items, next_cursor = page(msgspec.convert(rows, list[LowStockItem]), limit, lambda i: [i.item_number])
+    return json_response({"data": items, "next_cursor": next_cursor})
+
+
+async def valuation(request: Request) -> Response:
+    """GET /v1/reports/valuation?group_by=category|location: the sum of on_hand * unit_cost per group and in all."""
+    group_by = request.query_params.get("group_by", "category")
+    if group_by not in ("category", "location"):
+        raise invalid("group_by", "category or location")
+    async with reading(request, TOTALS) as tx:
+        rows = await tx.many(LIST_VALUATION_BY_CATEGORY if group_by == "category" else LIST_VALUATION_BY_LOCATION)
+    total = rows[-1]  # the grand-total row sorts last, and grouping sets yield it even with no stock at all
+    body = {
+        "group_by": group_by,
+        "groups": [r for r in rows if not r["is_total"]],
+        "total_value": total["value"],
+        "items": total["items"],
+        "uncosted_items": total["uncosted_items"],
+    }
+    kind: type[CategoryValuation | LocationValuation] = (
+        CategoryValuation if group_by == "category" else LocationValuation
+    )
+    return json_response(msgspec.convert(body, kind))
+
+
+async def variance(request: Request) -> Response:
+    """GET /v1/reports/variance?since=: each count since then against the on-hand expected before it."""
+    limit, since, (after_at, after_id) = limit_param(request), time_param(request, "since"), _variance_cursor(request)
+    async with reading(request, PAGES) as tx:
+        params = {"since": since, "after_at": after_at, "after_id": after_id, "limit": limit + 1}
+        rows = await tx.many(LIST_VARIANCE, params)
+    counts, next_cursor = page(
+        msgspec.convert(rows, list[Variance]), limit, lambda v: [v.counted_at.isoformat(), str(v.count_id)]
+    )
+    return json_response({"data": counts, "next_cursor": next_cursor})
