@@ -7,7 +7,6 @@ Every route here is a plain read: a READ ONLY transaction, no audit row.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,7 +27,7 @@ from neuropilot.models import (
 )
 from neuropilot.queries import query
 from neuropilot.responses import json_response
-from neuropilot.validation import decode_cursor, invalid, limit_param, page
+from neuropilot.validation import bool_param, decode_cursor, invalid, limit_param, page, time_param, uuid_param
 
 LIST_STOCK = query("ListStock")
 LIST_LOW_STOCK = query("ListLowStock")
@@ -42,9 +41,6 @@ SET_READ_PLANNER = query("SetReadPlanner")
 PAGES = {"enable_sort": "off", "enable_nestloop": "on"}
 TOTALS = {"enable_sort": "on", "enable_nestloop": "off"}
 
-# An unescaped '+' in a query string arrives as a space: "…T10:00:00 02:00" meant "+02:00".
-_MANGLED_OFFSET = re.compile(r"(?<=\d) (?=\d{2}:\d{2}$)")
-
 
 @asynccontextmanager
 async def reading(request: Request, planner: dict[str, str]) -> AsyncIterator[Tx]:
@@ -52,39 +48,6 @@ async def reading(request: Request, planner: dict[str, str]) -> AsyncIterator[Tx
     async with request_transaction(request) as tx:
         await tx.exec(SET_READ_PLANNER, planner)
         yield tx
-
-
-def uuid_param(request: Request, name: str) -> uuid.UUID | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise invalid(name, "a UUID") from None
-
-
-def bool_param(request: Request, name: str) -> bool | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if raw not in ("true", "false"):
-        raise invalid(name, "true or false")
-    return raw == "true"
-
-
-def time_param(request: Request, name: str) -> datetime:
-    """A required RFC 3339 time with its offset (a time without one is ambiguous)."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        raise invalid(name, "required: an RFC 3339 time, e.g. 2025-01-31T00:00:00Z")
-    try:
-        value = datetime.fromisoformat(_MANGLED_OFFSET.sub("+", raw))
-    except ValueError:
-        raise invalid(name, "an RFC 3339 time, e.g. 2025-01-31T00:00:00Z") from None
-    if value.tzinfo is None:
-        raise invalid(name, "an RFC 3339 time with an offset (Z or ±hh:mm)")
-    return value
 
 
 def _text_cursor(request: Request, size: int) -> list[str] | None:
@@ -159,6 +122,8 @@ async def valuation(request: Request) -> Response:
 async def variance(request: Request) -> Response:
     """GET /v1/reports/variance?since=: each count since then against the on-hand expected before it."""
     limit, since, (after_at, after_id) = limit_param(request), time_param(request, "since"), _variance_cursor(request)
+    if since is None:
+        raise invalid("since", "required: an RFC 3339 time, e.g. 2026-01-31T00:00:00Z")
     async with reading(request, PAGES) as tx:
         params = {"since": since, "after_at": after_at, "after_id": after_id, "limit": limit + 1}
         rows = await tx.many(LIST_VARIANCE, params)

@@ -22,6 +22,8 @@ from neuropilot.errors import Problem
 T = TypeVar("T")
 _PATH = re.compile(r" - at `(\$[^`]*)`$")
 _UNKNOWN = re.compile(r"^Object contains unknown field `([^`]+)`")
+# An unescaped '+' in a query string arrives as a space: "…T10:00:00 02:00" meant "+02:00".
+_MANGLED_OFFSET = re.compile(r"(?<=\d) (?=\d{2}:\d{2}$)")
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 
@@ -79,11 +81,12 @@ def uuid_param(request: Request, name: str) -> uuid.UUID | None:
 
 
 def time_param(request: Request, name: str) -> datetime | None:
+    """An RFC 3339 time with its offset (a time without one is ambiguous)."""
     raw = request.query_params.get(name)
     if not raw:
         return None
     try:
-        parsed = datetime.fromisoformat(raw)
+        parsed = datetime.fromisoformat(_MANGLED_OFFSET.sub("+", raw))
     except ValueError:
         raise invalid(name, "an RFC 3339 time with an offset, e.g. 2026-01-31T08:00:00Z") from None
     if parsed.tzinfo is None:
