@@ -40,7 +40,7 @@ def test_development_accepts_what_production_refuses(tmp_path: object) -> None:
 
 def test_every_route_but_login_refresh_and_health_needs_a_role() -> None:
     public = {path for _, path, _, roles in ROUTES if roles is None}
-    assert public == {"/health", "/v1/auth/login", "/v1/auth/refresh"}
+    assert public == {"/health", "/metrics", "/v1/auth/login", "/v1/auth/refresh"}  # /metrics has its own token
 
 
 def test_keys_generate_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import structlog
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
@@ -21,9 +22,11 @@ from neuropilot.config import ConfigError, Settings
 from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
 from neuropilot.health import health
+from neuropilot.metrics import Metrics, metrics_endpoint
 from neuropilot.observability import RequestContextMiddleware, configure_logging
 from neuropilot.tokens import Tokens, load_keys
 
+log = structlog.get_logger("neuropilot")
 EVERYONE = ("admin", "manager", "counter", "viewer")
 MANAGERS = ("admin", "manager")
 COUNTERS = ("admin", "manager", "counter")
@@ -31,6 +34,7 @@ ADMIN = ("admin",)
 
 ROUTES: list[tuple[str, str, Endpoint, tuple[str, ...] | None]] = [
     ("GET", "/health", health, None),
+    ("GET", "/metrics", metrics_endpoint, None),
     ("POST", "/v1/auth/login", auth.login, None),
     ("POST", "/v1/auth/refresh", auth.refresh, None),
     ("POST", "/v1/auth/logout", auth.logout, EVERYONE),
@@ -90,7 +94,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     check_production(settings)
     queries.check_all_used()
     configure_logging()
-    database = Database(settings)
+    metrics: Metrics | None = None
+
+    def observe_query(name: str, seconds: float) -> None:
+        assert metrics is not None
+        metrics.query_latency.labels(name).observe(seconds)
+        if seconds * 1000 > settings.slow_query_ms:
+            metrics.slow_queries.labels(name).inc()
+            log.warning("slow_query", query=name, duration_ms=round(seconds * 1000, 1))
+
+    database = Database(settings, observe_query)
+    metrics = Metrics(database.pool.get_stats, settings.backup_metrics_file)
     tokens = Tokens(load_keys(settings))
     limiter = ratelimit.build_limiter(settings)
     login_guard = ratelimit.LoginGuard(limiter, settings.login_max_failures, settings.login_window_s)
@@ -99,7 +113,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await database.open()
         try:
-            yield {"db": database, "settings": settings, "tokens": tokens, "login_guard": login_guard}
+            yield {
+                "db": database,
+                "settings": settings,
+                "tokens": tokens,
+                "login_guard": login_guard,
+                "metrics": metrics,
+            }
         finally:
             await database.close()
             await limiter.aclose()

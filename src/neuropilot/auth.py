@@ -136,6 +136,7 @@ async def login(request: Request) -> Response:
         found = await tx.one(GET_USER_FOR_LOGIN, {"email": body.email})
     ok = await _verify_password(found["password_hash"] if found else None, body.password)
     if not (ok and found and found["active"]):
+        request.state.metrics.login_failures.inc()
         await login_guard.failed(body.email, ip)
         async with db.transaction() as tx:
             await tx.exec(RECORD_LOGIN_FAILURE, {"email": body.email} | audit.request_meta(request))

@@ -93,6 +93,16 @@ class Settings:
     redis_url: str | None = None
     metrics_token: str | None = None
     data_dir: Path = field(default_factory=lambda: Path(".neuropilot"))
+    backup_dir: Path = field(default_factory=lambda: Path(".neuropilot/backups"))
+    backup_remote: str | None = None
+    backup_passphrase_file: Path | None = None
+    backup_keep_daily: int = 7
+    backup_keep_weekly: int = 4
+
+    @property
+    def backup_metrics_file(self) -> Path:
+        """The node_exporter textfile the backup job writes and /metrics reads."""
+        return self.backup_dir / "neuropilot_backup.prom"
 
     @property
     def production(self) -> bool:
@@ -131,4 +141,11 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             metrics_token=env.get("NEUROPILOT_METRICS_TOKEN") or None,
             data_dir=Path(env.get("NEUROPILOT_DATA_DIR", ".neuropilot")),
+            backup_dir=Path(
+                env.get("NEUROPILOT_BACKUP_DIR") or Path(env.get("NEUROPILOT_DATA_DIR", ".neuropilot")) / "backups"
+            ),
+            backup_remote=env.get("NEUROPILOT_BACKUP_REMOTE") or None,
+            backup_passphrase_file=Path(p) if (p := env.get("NEUROPILOT_BACKUP_PASSPHRASE_FILE")) else None,
+            backup_keep_daily=_int(env, "NEUROPILOT_BACKUP_KEEP_DAILY", 7),
+            backup_keep_weekly=_int(env, "NEUROPILOT_BACKUP_KEEP_WEEKLY", 4),
         )

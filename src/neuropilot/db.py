@@ -8,7 +8,8 @@ transaction mode requires), then the named queries, then COMMIT, or ROLLBACK on 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -37,33 +38,48 @@ class Identity:
 ANONYMOUS = Identity()
 
 
-class Tx:
-    """Runs named queries inside one open transaction."""
+QueryObserver = Callable[[str, float], None]
 
-    def __init__(self, cursor: AsyncCursor[DictRow], statement_timeout: str) -> None:
+
+def _ignore(name: str, seconds: float) -> None:
+    pass
+
+
+class Tx:
+    """Runs named queries inside one open transaction, timing each by name."""
+
+    def __init__(self, cursor: AsyncCursor[DictRow], statement_timeout: str, observe: QueryObserver) -> None:
         self._cur = cursor
         self._statement_timeout = statement_timeout
+        self._observe = observe
+
+    async def _run(self, q: Query, params: Params) -> None:
+        started = time.perf_counter()
+        try:
+            await self._cur.execute(q.sql, params)
+        finally:
+            self._observe(q.name, time.perf_counter() - started)
 
     async def become(self, identity: Identity) -> None:
         """Switch the transaction's caller, e.g. once a refresh token has told us who it is."""
-        await self._cur.execute(
-            SET_REQUEST_CONTEXT.sql,
+        await self._run(
+            SET_REQUEST_CONTEXT,
             {"user_id": identity.user_id, "role": identity.role, "statement_timeout": self._statement_timeout},
         )
 
     async def one(self, q: Query, params: Params = None) -> DictRow | None:
         assert q.kind == "one", q.name
-        await self._cur.execute(q.sql, params)
+        await self._run(q, params)
         return await self._cur.fetchone()
 
     async def many(self, q: Query, params: Params = None) -> list[DictRow]:
         assert q.kind == "many", q.name
-        await self._cur.execute(q.sql, params)
+        await self._run(q, params)
         return await self._cur.fetchall()
 
     async def exec(self, q: Query, params: Params = None) -> int:
         assert q.kind in ("exec", "execrows"), q.name
-        await self._cur.execute(q.sql, params)
+        await self._run(q, params)
         return self._cur.rowcount
 
 
@@ -81,9 +97,10 @@ def request_transaction(request: Request, *, readonly: bool | None = None) -> Ab
 
 
 class Database:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, observe: QueryObserver = _ignore) -> None:
         if not settings.database_url:
             raise ValueError("DATABASE_URL is not set")
+        self.observe = observe
         self.statement_timeout = str(settings.statement_timeout_ms)
         self.pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
             settings.database_url,
@@ -108,6 +125,6 @@ class Database:
         async with self.pool.connection() as conn:
             await conn.set_read_only(readonly)
             async with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-                tx = Tx(cur, self.statement_timeout)
+                tx = Tx(cur, self.statement_timeout, self.observe)
                 await tx.become(identity)
                 yield tx

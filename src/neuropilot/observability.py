@@ -84,12 +84,16 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float) -> None:
-        route = scope.get("route")
+        seconds = time.perf_counter() - started
+        route = getattr(scope.get("route"), "path", None) or "<unmatched>"
+        state = scope.get("state", {})
         fields: dict[str, Any] = {
             "method": scope["method"],
-            "route": getattr(route, "path", None) or "<unmatched>",
+            "route": route,
             "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "user_id": getattr(scope.get("state", {}).get("identity"), "user_id", None),
+            "duration_ms": round(seconds * 1000, 2),
+            "user_id": getattr(state.get("identity"), "user_id", None),
         }
         log.info("request", **fields)
+        if (metrics := state.get("metrics")) is not None:
+            metrics.observe_request(route, scope["method"], status, seconds)

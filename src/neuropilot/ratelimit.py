@@ -324,6 +324,8 @@ class RateLimitMiddleware:
         which, retry_after = limited
         log.info("rate_limited", limit=which, retry_after=retry_after)
         state = scope["state"]
+        if (metrics := state.get("metrics")) is not None:
+            metrics.rate_limited.labels(which).inc()
         detail = f"Too many requests from this {'user' if which == 'user' else 'address'}; retry later."
         response = problem_response(str(state.get("request_id", "")), 429, detail, {"Retry-After": str(retry_after)})
         await response(scope, receive, send)
