@@ -63,6 +63,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         server_header=False,
         date_header=False,
         access_log=False,  # one structured line per request comes from the app
+        timeout_graceful_shutdown=settings.shutdown_grace_s,  # SIGTERM: finish in-flight requests, then exit
     )
 
 

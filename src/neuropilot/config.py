@@ -80,6 +80,7 @@ class Settings:
     pool_min_size: int = 2
     pool_max_size: int = 10
     pool_timeout_s: float = 1.0
+    shutdown_grace_s: int = 20
     # Off for PgBouncer in transaction mode (Neon's pooled endpoints): no server-side prepared statements.
     prepared_statements: bool = True
     cors_origins: tuple[str, ...] = ()
@@ -130,6 +131,7 @@ class Settings:
             pool_min_size=_int(env, "NEUROPILOT_POOL_MIN_SIZE", 2),
             pool_max_size=_int(env, "NEUROPILOT_POOL_MAX_SIZE", 10),
             pool_timeout_s=_float(env, "NEUROPILOT_POOL_TIMEOUT_S", 1.0),
+            shutdown_grace_s=_int(env, "NEUROPILOT_SHUTDOWN_GRACE_S", 20),
             prepared_statements=prepared in ("on", "true", "1"),
             cors_origins=_origins(_list(env, "NEUROPILOT_CORS_ORIGINS")),
             trusted_proxies=_list(env, "NEUROPILOT_TRUSTED_PROXIES"),

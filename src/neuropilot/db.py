@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -89,42 +90,87 @@ def identity_of(request: Request) -> Identity:
 
 
 def request_transaction(request: Request, *, readonly: bool | None = None) -> AbstractAsyncContextManager[Tx]:
-    """The request's transaction as its caller; read-only for GET unless the route writes (audited reads)."""
+    """The request's transaction as its caller: read-only for GET (on the replica, when one is
+    configured) unless the route writes, as audited reads do."""
     db: Database = request.state.db
     if readonly is None:
         readonly = request.method in ("GET", "HEAD")
-    return db.transaction(identity_of(request), readonly=readonly)
+    return db.transaction(identity_of(request), readonly=readonly, replica=readonly)
+
+
+class _StaleConnection(Exception):
+    """The pooled connection died before the transaction did anything: take another."""
+
+
+def _pool(dsn: str, settings: Settings, name: str) -> AsyncConnectionPool[AsyncConnection[Any]]:
+    return AsyncConnectionPool(
+        dsn,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        timeout=settings.pool_timeout_s,
+        # None turns server-side prepared statements off (PgBouncer in transaction mode).
+        kwargs={"prepare_threshold": 5 if settings.prepared_statements else None},
+        name=name,
+        open=False,
+    )
 
 
 class Database:
+    """The app role's pool (and, with DATABASE_READ_URL, a replica pool for plain reads)."""
+
     def __init__(self, settings: Settings, observe: QueryObserver = _ignore) -> None:
         if not settings.database_url:
             raise ValueError("DATABASE_URL is not set")
         self.observe = observe
         self.statement_timeout = str(settings.statement_timeout_ms)
-        self.pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
-            settings.database_url,
-            min_size=settings.pool_min_size,
-            max_size=settings.pool_max_size,
-            timeout=settings.pool_timeout_s,
-            # None turns server-side prepared statements off (PgBouncer in transaction mode).
-            kwargs={"prepare_threshold": 5 if settings.prepared_statements else None},
-            name="neuropilot",
-            open=False,
+        self.pool = _pool(settings.database_url, settings, "neuropilot")
+        self.read_pool = (
+            _pool(settings.database_read_url, settings, "neuropilot-read") if settings.database_read_url else None
         )
+
+    def _pools(self) -> list[AsyncConnectionPool[AsyncConnection[Any]]]:
+        return [self.pool] + ([self.read_pool] if self.read_pool else [])
 
     async def open(self) -> None:
         # Do not wait for connections: the API starts and /health says 503 while the database is away.
-        await self.pool.open(wait=False)
+        for pool in self._pools():
+            await pool.open(wait=False)
 
     async def close(self) -> None:
-        await self.pool.close()
+        for pool in self._pools():
+            await pool.close()
 
     @asynccontextmanager
-    async def transaction(self, identity: Identity = ANONYMOUS, *, readonly: bool = False) -> AsyncIterator[Tx]:
-        async with self.pool.connection() as conn:
+    async def transaction(
+        self, identity: Identity = ANONYMOUS, *, readonly: bool = False, replica: bool = False
+    ) -> AsyncIterator[Tx]:
+        """One transaction as identity. A pooled connection found dead before anything ran on it
+        (the server restarted, an admin ended the backend) is discarded and another taken, so the
+        client never sees it; after a restart every pooled connection may be dead, hence max_size + 1."""
+        pool = self.read_pool if replica and readonly and self.read_pool else self.pool
+        attempts = pool.max_size + 1
+        for attempt in range(1, attempts + 1):
+            async with pool.connection() as conn:
+                try:
+                    async with self._begin(conn, identity, readonly, retry=attempt < attempts) as tx:
+                        yield tx
+                        return
+                except _StaleConnection:
+                    continue
+
+    @asynccontextmanager
+    async def _begin(
+        self, conn: AsyncConnection[Any], identity: Identity, readonly: bool, retry: bool
+    ) -> AsyncIterator[Tx]:
+        started = False
+        try:
             await conn.set_read_only(readonly)
             async with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
                 tx = Tx(cur, self.statement_timeout, self.observe)
                 await tx.become(identity)
+                started = True
                 yield tx
+        except psycopg.OperationalError:
+            if retry and not started and conn.broken:
+                raise _StaleConnection from None
+            raise
