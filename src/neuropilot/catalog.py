@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -9,12 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from neuropilot import audit, idempotency
-from neuropilot.db import request_transaction
+from neuropilot.db import Tx, request_transaction
 from neuropilot.errors import Problem
+from neuropilot.listing import keyset_list
 from neuropilot.models import Item, ItemCreate, ItemUpdate, Location, LocationCreate, LocationUpdate
-from neuropilot.queries import query
-from neuropilot.responses import json_response, resource_etag, resource_response
-from neuropilot.validation import bool_param, check_if_match, decode_cursor, limit_param, page, path_id, read_json
+from neuropilot.queries import Query, query
+from neuropilot.responses import resource_etag, resource_response
+from neuropilot.validation import bool_param, check_if_match, path_id, read_json
 
 LIST_ITEMS_BY_CATEGORY = query("ListItemsByCategory")
 LIST_ITEMS = query("ListItems")
@@ -35,74 +37,74 @@ def changes(body: msgspec.Struct) -> dict[str, Any]:
     return {f: v for f in body.__struct_fields__ if (v := getattr(body, f)) is not msgspec.UNSET}
 
 
-def _after(cursor: list[Any] | None) -> str:
-    return str(cursor[0]) if cursor else ""
-
-
 async def list_items(request: Request) -> Response:
     """GET /v1/items?category=&q=&active=: by item_number, a keyset page at a time."""
-    limit, cursor = limit_param(request), decode_cursor(request, 1)
     category, q = request.query_params.get("category"), request.query_params.get("q")
     active = bool_param(request, "active")
-    async with request_transaction(request) as tx:
-        if category is not None and q is None and active is None:
-            params = {"category": category, "after": _after(cursor), "limit": limit + 1}
-            rows = await tx.many(LIST_ITEMS_BY_CATEGORY, params)
-        else:
-            params = {
-                "category": category,
-                "q": q or None,
-                "active": active,
-                "after": _after(cursor),
-                "limit": limit + 1,
-            }
-            rows = await tx.many(LIST_ITEMS, params)
-    items, next_cursor = page(msgspec.convert(rows, list[Item]), limit, lambda i: [i.item_number])
-    return json_response({"data": items, "next_cursor": next_cursor})
+    if category is not None and q is None and active is None:  # the hot path gets its own plain query
+        return await keyset_list(
+            request, LIST_ITEMS_BY_CATEGORY, Item, {"category": category}, ("after",), _number, ("",)
+        )
+    filters = {"category": category, "q": q or None, "active": active}
+    return await keyset_list(request, LIST_ITEMS, Item, filters, ("after",), _number, ("",))
 
 
-async def get_item(request: Request) -> Response:
+def _number(item: Item) -> list[Any]:
+    return [item.item_number]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What differs between items and locations; the handlers below are the same for both."""
+
+    entity: str
+    path: str
+    kind: type[Any]
+    get: Query
+    lock: Query
+    create: Query
+    update: Query
+
+
+ITEM = Resource("item", "/v1/items", Item, GET_ITEM, LOCK_ITEM, CREATE_ITEM, UPDATE_ITEM)
+LOCATION = Resource(
+    "location", "/v1/locations", Location, GET_LOCATION, LOCK_LOCATION, CREATE_LOCATION, UPDATE_LOCATION
+)
+
+
+async def _get(request: Request, res: Resource) -> Response:
     async with request_transaction(request) as tx:
-        row = await tx.one(GET_ITEM, {"id": path_id(request, "item")})
+        row = await tx.one(res.get, {"id": path_id(request, res.entity)})
     if row is None:
-        raise Problem(404, "No such item.")
-    return resource_response(msgspec.convert(row, Item))
+        raise Problem(404, f"No such {res.entity}.")
+    return resource_response(msgspec.convert(row, res.kind))
 
 
-async def create_item(request: Request) -> Response:
-    body = await read_json(request, ItemCreate)
-    fields = msgspec.structs.asdict(body)
+async def _create(request: Request, res: Resource, body_type: type[msgspec.Struct]) -> Response:
+    fields = msgspec.structs.asdict(await read_json(request, body_type))
     async with request_transaction(request) as tx:
         await idempotency.begin(tx, request)
-        item = msgspec.convert(await tx.one(CREATE_ITEM, fields), Item)
-        await audit.record(tx, request, "item.create", "item", item.id, fields)
-        return await idempotency.created(tx, request, item, f"/v1/items/{item.id}")
+        created = msgspec.convert(await tx.one(res.create, fields), res.kind)
+        await audit.record(tx, request, f"{res.entity}.create", res.entity, created.id, fields)
+        return await idempotency.created(tx, request, created, f"{res.path}/{created.id}")
 
 
-async def update_item(request: Request) -> Response:
-    body = await read_json(request, ItemUpdate)
-    item_id, new = path_id(request, "item"), changes(body)
+async def _lock(tx: Tx, request: Request, res: Resource) -> dict[str, Any]:
+    """The row, locked, after If-Match was checked against it."""
+    current = await tx.one(res.lock, {"id": path_id(request, res.entity)})
+    if current is None:
+        raise Problem(404, f"No such {res.entity}.")
+    check_if_match(request, resource_etag(msgspec.convert(current, res.kind)))
+    return current
+
+
+async def _update(request: Request, res: Resource, body_type: type[msgspec.Struct]) -> Response:
+    new = changes(await read_json(request, body_type))
     async with request_transaction(request) as tx:
-        current = await tx.one(LOCK_ITEM, {"id": item_id})
-        if current is None:
-            raise Problem(404, "No such item.")
-        check_if_match(request, resource_etag(msgspec.convert(current, Item)))
-        row = await tx.one(UPDATE_ITEM, current | new)
-        await audit.record(tx, request, "item.update", "item", item_id, _before_after(current, new))
-    return resource_response(msgspec.convert(row, Item))
-
-
-async def delete_item(request: Request) -> Response:
-    """DELETE /v1/items/{id}: only an item nothing refers to; history makes it a 409 (deactivate it)."""
-    item_id = path_id(request, "item")
-    async with request_transaction(request) as tx:
-        current = await tx.one(LOCK_ITEM, {"id": item_id})
-        if current is None:
-            raise Problem(404, "No such item.")
-        check_if_match(request, resource_etag(msgspec.convert(current, Item)))
-        await tx.exec(DELETE_ITEM, {"id": item_id})
-        await audit.record(tx, request, "item.delete", "item", item_id, {"item_number": current["item_number"]})
-    return Response(status_code=204)
+        current = await _lock(tx, request, res)
+        row = await tx.one(res.update, current | new)
+        await audit.record(tx, request, f"{res.entity}.update", res.entity, current["id"], _before_after(current, new))
+    return resource_response(msgspec.convert(row, res.kind))
 
 
 def _before_after(current: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -110,40 +112,39 @@ def _before_after(current: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
     return {"before": {k: current[k] for k in changed}, "after": changed}
 
 
-async def list_locations(request: Request) -> Response:
-    limit, cursor, active = limit_param(request), decode_cursor(request, 1), bool_param(request, "active")
+async def get_item(request: Request) -> Response:
+    return await _get(request, ITEM)
+
+
+async def create_item(request: Request) -> Response:
+    return await _create(request, ITEM, ItemCreate)
+
+
+async def update_item(request: Request) -> Response:
+    return await _update(request, ITEM, ItemUpdate)
+
+
+async def delete_item(request: Request) -> Response:
+    """DELETE /v1/items/{id}: only an item nothing refers to; history makes it a 409 (deactivate it)."""
     async with request_transaction(request) as tx:
-        rows = await tx.many(LIST_LOCATIONS, {"after": _after(cursor), "active": active, "limit": limit + 1})
-    locations, next_cursor = page(msgspec.convert(rows, list[Location]), limit, lambda loc: [loc.code])
-    return json_response({"data": locations, "next_cursor": next_cursor})
+        current = await _lock(tx, request, ITEM)
+        await tx.exec(DELETE_ITEM, {"id": current["id"]})
+        await audit.record(tx, request, "item.delete", "item", current["id"], {"item_number": current["item_number"]})
+    return Response(status_code=204)
+
+
+async def list_locations(request: Request) -> Response:
+    filters = {"active": bool_param(request, "active")}
+    return await keyset_list(request, LIST_LOCATIONS, Location, filters, ("after",), lambda loc: [loc.code], ("",))
 
 
 async def get_location(request: Request) -> Response:
-    async with request_transaction(request) as tx:
-        row = await tx.one(GET_LOCATION, {"id": path_id(request, "location")})
-    if row is None:
-        raise Problem(404, "No such location.")
-    return resource_response(msgspec.convert(row, Location))
+    return await _get(request, LOCATION)
 
 
 async def create_location(request: Request) -> Response:
-    body = await read_json(request, LocationCreate)
-    fields = msgspec.structs.asdict(body)
-    async with request_transaction(request) as tx:
-        await idempotency.begin(tx, request)
-        location = msgspec.convert(await tx.one(CREATE_LOCATION, fields), Location)
-        await audit.record(tx, request, "location.create", "location", location.id, fields)
-        return await idempotency.created(tx, request, location, f"/v1/locations/{location.id}")
+    return await _create(request, LOCATION, LocationCreate)
 
 
 async def update_location(request: Request) -> Response:
-    body = await read_json(request, LocationUpdate)
-    location_id, new = path_id(request, "location"), changes(body)
-    async with request_transaction(request) as tx:
-        current = await tx.one(LOCK_LOCATION, {"id": location_id})
-        if current is None:
-            raise Problem(404, "No such location.")
-        check_if_match(request, resource_etag(msgspec.convert(current, Location)))
-        row = await tx.one(UPDATE_LOCATION, current | new)
-        await audit.record(tx, request, "location.update", "location", location_id, _before_after(current, new))
-    return resource_response(msgspec.convert(row, Location))
+    return await _update(request, LOCATION, LocationUpdate)

@@ -13,10 +13,10 @@ from starlette.responses import Response
 
 from neuropilot import audit, idempotency
 from neuropilot.db import Tx, request_transaction
+from neuropilot.listing import NEWEST_FIRST, keyset_list, newest_first
 from neuropilot.models import Count, CountBatch, CountCreate, Movement, MovementCreate, Transfer, TransferCreate
 from neuropilot.queries import query
-from neuropilot.responses import json_response
-from neuropilot.validation import decode_cursor, invalid, limit_param, page, read_json, time_param, uuid_param
+from neuropilot.validation import invalid, read_json, time_param, uuid_param
 
 FIND_INACTIVE_OR_MISSING = query("FindInactiveOrMissing")
 CREATE_COUNTS = query("CreateCounts")
@@ -88,21 +88,12 @@ async def create_count_batch(request: Request) -> Response:
 
 
 async def list_counts(request: Request) -> Response:
-    limit, cursor = limit_param(request), decode_cursor(request, 2)
-    params = {
+    filters = {
         "item_id": uuid_param(request, "item_id"),
         "location_id": uuid_param(request, "location_id"),
         "since": time_param(request, "since"),
-        "before_at": cursor[0] if cursor else None,
-        "before_id": cursor[1] if cursor else None,
-        "limit": limit + 1,
     }
-    async with request_transaction(request) as tx:
-        rows = await tx.many(LIST_COUNTS, params)
-    counts, next_cursor = page(
-        msgspec.convert(rows, list[Count]), limit, lambda c: [c.counted_at.isoformat(), str(c.id)]
-    )
-    return json_response({"data": counts, "next_cursor": next_cursor})
+    return await keyset_list(request, LIST_COUNTS, Count, filters, NEWEST_FIRST, newest_first)
 
 
 def _signed(body: MovementCreate) -> str:
@@ -173,22 +164,13 @@ async def create_transfer(request: Request) -> Response:
 
 
 async def list_movements(request: Request) -> Response:
-    limit, cursor = limit_param(request), decode_cursor(request, 2)
     kind = request.query_params.get("type")
     if kind is not None and kind not in ("receive", "use", "adjust", "transfer"):
         raise invalid("type", "receive, use, adjust or transfer")
-    params = {
+    filters = {
         "item_id": uuid_param(request, "item_id"),
         "location_id": uuid_param(request, "location_id"),
         "type": kind,
         "since": time_param(request, "since"),
-        "before_at": cursor[0] if cursor else None,
-        "before_id": cursor[1] if cursor else None,
-        "limit": limit + 1,
     }
-    async with request_transaction(request) as tx:
-        rows = await tx.many(LIST_MOVEMENTS, params)
-    movements, next_cursor = page(
-        msgspec.convert(rows, list[Movement]), limit, lambda m: [m.created_at.isoformat(), str(m.id)]
-    )
-    return json_response({"data": movements, "next_cursor": next_cursor})
+    return await keyset_list(request, LIST_MOVEMENTS, Movement, filters, NEWEST_FIRST, newest_first)

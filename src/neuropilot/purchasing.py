@@ -20,6 +20,7 @@ from neuropilot.catalog import changes
 from neuropilot.db import Tx, request_transaction
 from neuropilot.errors import Problem
 from neuropilot.ledger import insert_movements, require_active
+from neuropilot.listing import NEWEST_FIRST, keyset_list, newest_first
 from neuropilot.models import (
     PurchaseOrder,
     PurchaseOrderCreate,
@@ -29,13 +30,10 @@ from neuropilot.models import (
     Receipt,
 )
 from neuropilot.queries import query
-from neuropilot.responses import json_response, resource_etag, resource_response
+from neuropilot.responses import resource_etag, resource_response
 from neuropilot.validation import (
     check_if_match,
-    decode_cursor,
     invalid,
-    limit_param,
-    page,
     path_id,
     read_json,
 )
@@ -113,23 +111,11 @@ async def get_purchase_order(request: Request) -> Response:
 
 
 async def list_purchase_orders(request: Request) -> Response:
-    limit, cursor = limit_param(request), decode_cursor(request, 2)
     status = request.query_params.get("status")
     if status is not None and status not in STATUSES:
         raise invalid("status", "draft, submitted, received or canceled")
-    params = {
-        "status": status,
-        "supplier": request.query_params.get("supplier"),
-        "before_at": cursor[0] if cursor else None,
-        "before_id": cursor[1] if cursor else None,
-        "limit": limit + 1,
-    }
-    async with request_transaction(request) as tx:
-        rows = await tx.many(LIST_PURCHASE_ORDERS, params)
-    orders, next_cursor = page(
-        msgspec.convert(rows, list[PurchaseOrderSummary]), limit, lambda o: [o.created_at.isoformat(), str(o.id)]
-    )
-    return json_response({"data": orders, "next_cursor": next_cursor})
+    filters = {"status": status, "supplier": request.query_params.get("supplier")}
+    return await keyset_list(request, LIST_PURCHASE_ORDERS, PurchaseOrderSummary, filters, NEWEST_FIRST, newest_first)
 
 
 async def update_purchase_order(request: Request) -> Response:

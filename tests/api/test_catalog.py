@@ -157,3 +157,11 @@ def test_malformed_or_unknown_ids_are_404(client: TestClient, people: dict[str, 
     for url in ("/v1/items/nope", "/v1/items/00000000-0000-4000-8000-000000000999", "/v1/locations/nope"):
         assert client.get(url, headers=h).status_code == 404
     assert client.delete("/v1/items/00000000-0000-4000-8000-000000000999", headers=h).status_code == 404
+
+
+@pytest.mark.parametrize("cursor", ["WzFd", "W251bGxd", "WyJ4Il0", "WyIyMDI2LTAxLTAxIiwibm90LWEtdXVpZCJd", "e30"])
+def test_forged_cursors_are_422_never_500(client: TestClient, people: dict[str, Person], cursor: str) -> None:
+    h = people["manager"].headers
+    for path in ("/v1/items", "/v1/locations", "/v1/movements", "/v1/counts", "/v1/purchase-orders", "/v1/stock"):
+        r = client.get(f"{path}?cursor={cursor}", headers=h)
+        assert r.status_code in (200, 422), (path, cursor, r.status_code)  # a well-shaped cursor may be valid

@@ -1,0 +1,44 @@
+"""Keyset-paginated lists: the one shape of every plain GET list (`{data, next_cursor}`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from neuropilot.db import request_transaction
+from neuropilot.queries import Query
+from neuropilot.responses import json_response
+from neuropilot.validation import decode_cursor, invalid, limit_param, page
+
+T = TypeVar("T")
+NEWEST_FIRST = ("before_at", "before_id")
+
+
+def newest_first(row: Any) -> list[Any]:
+    """The cursor of a row in a list ordered by (created_at or counted_at, id) descending."""
+    at = getattr(row, "created_at", None) or row.counted_at
+    return [at.isoformat(), str(row.id)]
+
+
+async def keyset_list(
+    request: Request,
+    q: Query,
+    kind: type[T],
+    filters: dict[str, Any],
+    position: tuple[str, ...],
+    key: Callable[[T], list[Any]],
+    first: tuple[Any, ...] | None = None,
+) -> Response:
+    """Run q for one page: filters, the keyset position from ?cursor= (or `first`), limit + 1 rows."""
+    limit, cursor = limit_param(request), decode_cursor(request, len(position))
+    if cursor and not all(isinstance(value, str) for value in cursor):
+        raise invalid("cursor", "not a cursor this API returned")
+    values = cursor or list(first or (None,) * len(position))
+    async with request_transaction(request) as tx:
+        rows = await tx.many(q, filters | dict(zip(position, values, strict=True)) | {"limit": limit + 1})
+    data, next_cursor = page(msgspec.convert(rows, list[kind]), limit, key)  # type: ignore[valid-type]
+    return json_response({"data": data, "next_cursor": next_cursor})
