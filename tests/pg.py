@@ -25,6 +25,22 @@ from psycopg.conninfo import make_conninfo
 
 from neuropilot.migrate import migrate
 
+# Every table of the schema, in dependency order; the RLS matrix, the catalog checks and the
+# migration tests all cover exactly these.
+TABLES = (
+    "app_user",
+    "location",
+    "item",
+    "inventory_count",
+    "movement",
+    "purchase_order",
+    "purchase_order_line",
+    "audit_log",
+    "refresh_token",
+    "idempotency_key",
+    "stock_level",
+)
+
 
 @dataclass(frozen=True)
 class Db:

@@ -18,25 +18,12 @@ import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
 
-from tests.pg import Cluster, Db
+from tests.pg import TABLES, Cluster, Db
 
 ROLES = ("admin", "manager", "counter", "viewer")
 NONE = "none"  # a transaction that never set app.user_id / app.role
 ACTORS = (*ROLES, NONE)
 OPERATIONS = ("select", "insert", "update", "delete")
-TABLES = (
-    "app_user",
-    "location",
-    "item",
-    "inventory_count",
-    "movement",
-    "purchase_order",
-    "purchase_order_line",
-    "audit_log",
-    "refresh_token",
-    "idempotency_key",
-    "stock_level",
-)
 
 USER_IDS = {role: uuid.UUID(f"00000000-0000-4000-8000-00000000000{n}") for n, role in enumerate(ROLES, start=1)}
 LOCATION_ID = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
