@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check migrate migrate-status image clean bench-stock
+.PHONY: install run test lint check migrate migrate-status backup restore backup-verify image clean bench-stock bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
@@ -35,9 +35,26 @@ migrate: $(STAMP)
 migrate-status: $(STAMP)
 	$(BIN)/neuropilot migrate status
 
+# Encrypted backup, restore and the restore drill (README "Backups"). make restore FILE=… [TARGET=db] [FORCE=1]
+backup: $(STAMP)
+	$(BIN)/neuropilot backup
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/neuropilot-….dump.gpg [TARGET=db] [FORCE=1]"; exit 2; }
+	$(BIN)/neuropilot restore "$(FILE)" $(if $(TARGET),--target "$(TARGET)") $(if $(FORCE),--force)
+
+backup-verify: $(STAMP)
+	$(BIN)/neuropilot backup verify
+
 # Stock-page latency at 10k and 1M movements on the embedded PostgreSQL (bench/stock.py); not part of `make test`.
 bench-stock: $(STAMP)
 	$(BIN)/python -m bench.stock
+
+# The HTTP load benchmark (bench/http.py, docs/performance.md): a throwaway PostgreSQL, NeuroPilot under wrk,
+# pgbench running the same transactions, and the Express peer when ../shared/bench exists. Options: make bench
+# BENCH_ARGS="--workers 2 --duration 20 --peer off --profile" (python -m bench.http --help lists them all).
+bench: $(STAMP)
+	$(BIN)/python -m bench.http $(BENCH_ARGS)
 
 image:
 	podman build -t neuropilot -f Containerfile . 2>/dev/null || docker build -t neuropilot -f Containerfile .

@@ -1,4 +1,4 @@
-"""The `neuropilot` command: serve, migrate, user create, demo-data."""
+"""The `neuropilot` command: serve, migrate, user create, demo-data, backup [verify], restore."""
 
 from __future__ import annotations
 
@@ -122,6 +122,47 @@ def cmd_keys_generate(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def _backup_dsns(settings: Settings) -> tuple[str, str]:
+    """The owner's DSN, and one that may create and drop databases: the embedded superuser, else the owner."""
+    if settings.migrator_database_url or settings.database_url or settings.production:
+        dsn = _migrator_dsn(settings)
+        return dsn, dsn
+    from neuropilot.embedded import start
+
+    print(f"starting the embedded PostgreSQL in {settings.data_dir / 'pgdata'} …", file=sys.stderr, flush=True)
+    db = start(settings.data_dir, settings.app_role)
+    migrate(db.owner_dsn, settings.app_role, say=lambda line: print(line, file=sys.stderr))
+    return db.owner_dsn, db.superuser_dsn
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
+    from neuropilot import backup
+
+    owner_dsn, admin_dsn = _backup_dsns(settings)
+    try:
+        if args.action == "verify":
+            print(backup.verify(settings, owner_dsn, admin_dsn=admin_dsn))
+        else:
+            print(backup.backup(settings, owner_dsn))
+    except backup.BackupError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from neuropilot import backup
+
+    owner_dsn, admin_dsn = _backup_dsns(settings)
+    try:
+        target = backup.restore(
+            settings, owner_dsn, Path(args.file), args.target, force=args.force, admin_dsn=admin_dsn
+        )
+    except backup.BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"restored {args.file} into database {target}")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="neuropilot", description="NeuroPilot inventory API")
     sub = p.add_subparsers(dest="command", required=True)
@@ -139,6 +180,14 @@ def parser() -> argparse.ArgumentParser:
     keys.add_parser("generate", help="print a new kid:secret for NEUROPILOT_JWT_KEYS").set_defaults(
         func=cmd_keys_generate
     )
+    b = sub.add_parser("backup", help="encrypted pg_dump into NEUROPILOT_BACKUP_DIR (and NEUROPILOT_BACKUP_REMOTE)")
+    b.add_argument("action", nargs="?", choices=["verify"], help="restore drill of the newest backup instead")
+    b.set_defaults(func=cmd_backup)
+    r = sub.add_parser("restore", help="restore a neuropilot-….dump.gpg (its .manifest.json beside it)")
+    r.add_argument("file")
+    r.add_argument("--target", help="database to restore into (default: MIGRATOR_DATABASE_URL's database)")
+    r.add_argument("--force", action="store_true", help="drop and recreate a non-empty target first")
+    r.set_defaults(func=cmd_restore)
     demo = sub.add_parser("demo-data", help="add the demo data set to the database")
     demo.add_argument("--admin-email", default="admin@neuropilot.local", help="the admin the rows are attributed to")
     demo.set_defaults(func=cmd_demo_data)
