@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check migrate migrate-status backup restore backup-verify image clean bench-stock bench
+.PHONY: install run test lint check migrate migrate-status backup restore backup-verify image clean bench-stock bench fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
@@ -20,6 +20,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# `make test` fuzzes every operation with a fixed seed and 25 examples; this digs deeper with a new seed
+# (printed, so a failure can be replayed with FUZZ_SEED=…).
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	@seed=$${FUZZ_SEED:-$$(date +%s)}; echo "fuzz seed $$seed, $(FUZZ_EXAMPLES) examples per operation and phase"; \
+	NEUROPILOT_FUZZ_SEED=$$seed NEUROPILOT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz/test_schemathesis.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

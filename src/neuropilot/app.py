@@ -1,29 +1,102 @@
 """The application factory: settings → database pool (lifespan) → middleware → route table.
 
 Routes are data: each row names the method, the path, the handler and the roles it admits
-(None = public). The guard turns the roles into 401/403 before the handler runs; RLS enforces the
-same rules again inside PostgreSQL.
+(None = public), and the types and statuses the OpenAPI document (openapi.py) is built from. The
+guard turns the roles into 401/403 before the handler runs; RLS enforces the same rules again
+inside PostgreSQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
-from neuropilot import audit, auth, catalog, idempotency, ledger, purchasing, queries, ratelimit, security, stock, users
+from neuropilot import (
+    audit,
+    auth,
+    catalog,
+    docs,
+    idempotency,
+    ledger,
+    openapi,
+    purchasing,
+    queries,
+    ratelimit,
+    security,
+    stock,
+    users,
+)
 from neuropilot.auth import AuthenticationMiddleware, Endpoint
 from neuropilot.config import ConfigError, Settings
 from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
 from neuropilot.health import health
 from neuropilot.metrics import Metrics, metrics_endpoint
+from neuropilot.models import (
+    AuditEntry,
+    CategoryValuation,
+    Count,
+    CountBatch,
+    CountCreate,
+    Item,
+    ItemCreate,
+    ItemUpdate,
+    Location,
+    LocationCreate,
+    LocationUpdate,
+    LocationValuation,
+    LoginRequest,
+    LowStockItem,
+    MeUpdate,
+    Movement,
+    MovementCreate,
+    PurchaseOrder,
+    PurchaseOrderCreate,
+    PurchaseOrderSummary,
+    PurchaseOrderUpdate,
+    Receipt,
+    RefreshRequest,
+    StockLevel,
+    TokenPair,
+    Transfer,
+    TransferCreate,
+    User,
+    UserCreate,
+    UserUpdate,
+    Variance,
+)
 from neuropilot.observability import RequestContextMiddleware, configure_logging
+from neuropilot.openapi import (
+    ACTIVE,
+    ACTOR_ID,
+    BELOW_MIN,
+    CATEGORY,
+    ENTITY,
+    ENTITY_ID,
+    GROUP_BY,
+    ITEM_ID,
+    LOCATION_ID,
+    MOVEMENT_TYPE,
+    PAGE,
+    PO_STATUS,
+    SEARCH,
+    SINCE,
+    SUPPLIER,
+    VARIANCE_SINCE,
+    Batch,
+    Health,
+    Page,
+    Param,
+)
 from neuropilot.tokens import Tokens, load_keys
 
 log = structlog.get_logger("neuropilot")
@@ -32,50 +105,109 @@ MANAGERS = ("admin", "manager")
 COUNTERS = ("admin", "manager", "counter")
 ADMIN = ("admin",)
 
-ROUTES: list[tuple[str, str, Endpoint, tuple[str, ...] | None]] = [
-    ("GET", "/health", health, None),
-    ("GET", "/metrics", metrics_endpoint, None),
-    ("POST", "/v1/auth/login", auth.login, None),
-    ("POST", "/v1/auth/refresh", auth.refresh, None),
-    ("POST", "/v1/auth/logout", auth.logout, EVERYONE),
-    ("GET", "/v1/me", auth.get_me, EVERYONE),
-    ("PATCH", "/v1/me", auth.update_me, EVERYONE),
-    ("GET", "/v1/users", users.list_users, ADMIN),
-    ("POST", "/v1/users", users.create_user_route, ADMIN),
-    ("GET", "/v1/users/{id}", users.get_user, ADMIN),
-    ("PATCH", "/v1/users/{id}", users.update_user, ADMIN),
-    ("GET", "/v1/items", catalog.list_items, EVERYONE),
-    ("POST", "/v1/items", catalog.create_item, MANAGERS),
-    ("GET", "/v1/items/{id}", catalog.get_item, EVERYONE),
-    ("PATCH", "/v1/items/{id}", catalog.update_item, MANAGERS),
-    ("DELETE", "/v1/items/{id}", catalog.delete_item, MANAGERS),
-    ("GET", "/v1/locations", catalog.list_locations, EVERYONE),
-    ("POST", "/v1/locations", catalog.create_location, MANAGERS),
-    ("GET", "/v1/locations/{id}", catalog.get_location, EVERYONE),
-    ("PATCH", "/v1/locations/{id}", catalog.update_location, MANAGERS),
-    ("GET", "/v1/counts", ledger.list_counts, EVERYONE),
-    ("POST", "/v1/counts", ledger.create_count, COUNTERS),
-    ("POST", "/v1/counts/batch", ledger.create_count_batch, COUNTERS),
-    ("GET", "/v1/movements", ledger.list_movements, EVERYONE),
-    ("POST", "/v1/movements", ledger.create_movement, MANAGERS),
-    ("POST", "/v1/transfers", ledger.create_transfer, MANAGERS),
-    ("GET", "/v1/stock", stock.list_stock, EVERYONE),
-    ("GET", "/v1/reports/low-stock", stock.low_stock, ("admin", "manager", "viewer")),
-    ("GET", "/v1/reports/valuation", stock.valuation, MANAGERS),
-    ("GET", "/v1/reports/variance", stock.variance, MANAGERS),
-    ("GET", "/v1/purchase-orders", purchasing.list_purchase_orders, MANAGERS),
-    ("POST", "/v1/purchase-orders", purchasing.create_purchase_order, MANAGERS),
-    ("GET", "/v1/purchase-orders/{id}", purchasing.get_purchase_order, MANAGERS),
-    ("PATCH", "/v1/purchase-orders/{id}", purchasing.update_purchase_order, MANAGERS),
-    ("POST", "/v1/purchase-orders/{id}/submit", purchasing.submit_purchase_order, MANAGERS),
-    ("POST", "/v1/purchase-orders/{id}/cancel", purchasing.cancel_purchase_order, MANAGERS),
-    ("POST", "/v1/purchase-orders/{id}/receive", purchasing.receive_purchase_order, MANAGERS),
-    ("GET", "/v1/audit", audit.list_audit, ADMIN),
+
+@dataclass(frozen=True)
+class Op:
+    """A row of the route table: the route, who may call it, and what the OpenAPI document says of it.
+
+    body and response are the msgspec types the handler reads and returns (a str response is a text
+    media type); problems lists the error statuses the route's shape does not already imply (openapi.py)."""
+
+    method: str
+    path: str
+    endpoint: Endpoint
+    roles: tuple[str, ...] | None
+    body: type | None = None
+    response: Any = None
+    status: int = 200
+    summary: str = ""
+    query: tuple[Param, ...] = ()
+    problems: tuple[int, ...] = ()
+
+
+# fmt: off
+ROUTES: list[Op] = [
+    Op("GET", "/health", health, None, None, Health, summary="Is the API up, and does the database answer?"),
+    Op("GET", "/metrics", metrics_endpoint, None, None, "text/plain", summary="Prometheus metrics", problems=(401,)),
+    Op("GET", "/v1/openapi.json", openapi.openapi_json, None, None, dict[str, Any], summary="This OpenAPI document"),
+    Op("GET", "/docs", docs.docs_page, None, None, "text/html", summary="The API reference page"),
+    Op("POST", "/v1/auth/login", auth.login, None, LoginRequest, TokenPair, summary="Sign in", problems=(401,)),
+    Op("POST", "/v1/auth/refresh", auth.refresh, None, RefreshRequest, TokenPair,
+       summary="Swap a refresh token for a new pair", problems=(401,)),
+    Op("POST", "/v1/auth/logout", auth.logout, EVERYONE, RefreshRequest, status=204, summary="Sign out"),
+    Op("GET", "/v1/me", auth.get_me, EVERYONE, None, User, summary="Your profile"),
+    Op("PATCH", "/v1/me", auth.update_me, EVERYONE, MeUpdate, User, summary="Change your name or password"),
+    Op("GET", "/v1/users", users.list_users, ADMIN, None, Page[User], summary="List users", query=PAGE),
+    Op("POST", "/v1/users", users.create_user_route, ADMIN, UserCreate, User, 201, "Create a user", problems=(409,)),
+    Op("GET", "/v1/users/{id}", users.get_user, ADMIN, None, User, summary="Get a user"),
+    Op("PATCH", "/v1/users/{id}", users.update_user, ADMIN, UserUpdate, User, summary="Change a user", problems=(409,)),
+    Op("GET", "/v1/items", catalog.list_items, EVERYONE, None, Page[Item], summary="List items",
+       query=(*PAGE, CATEGORY, SEARCH, ACTIVE)),
+    Op("POST", "/v1/items", catalog.create_item, MANAGERS, ItemCreate, Item, 201, "Create an item", problems=(409,)),
+    Op("GET", "/v1/items/{id}", catalog.get_item, EVERYONE, None, Item, summary="Get an item"),
+    Op("PATCH", "/v1/items/{id}", catalog.update_item, MANAGERS, ItemUpdate, Item, summary="Change an item",
+       problems=(409,)),
+    Op("DELETE", "/v1/items/{id}", catalog.delete_item, MANAGERS, status=204, summary="Delete an item without history",
+       problems=(409,)),
+    Op("GET", "/v1/locations", catalog.list_locations, EVERYONE, None, Page[Location], summary="List locations",
+       query=(*PAGE, ACTIVE)),
+    Op("POST", "/v1/locations", catalog.create_location, MANAGERS, LocationCreate, Location, 201, "Create a location",
+       problems=(409,)),
+    Op("GET", "/v1/locations/{id}", catalog.get_location, EVERYONE, None, Location, summary="Get a location"),
+    Op("PATCH", "/v1/locations/{id}", catalog.update_location, MANAGERS, LocationUpdate, Location,
+       summary="Change a location", problems=(409,)),
+    Op("GET", "/v1/counts", ledger.list_counts, EVERYONE, None, Page[Count], summary="List counts",
+       query=(*PAGE, ITEM_ID, LOCATION_ID, SINCE)),
+    Op("POST", "/v1/counts", ledger.create_count, COUNTERS, CountCreate, Count, 201, "Post a count"),
+    Op("POST", "/v1/counts/batch", ledger.create_count_batch, COUNTERS, CountBatch, Batch[Count], 201,
+       "Post up to 500 counts, all or nothing"),
+    Op("GET", "/v1/movements", ledger.list_movements, EVERYONE, None, Page[Movement], summary="List movements",
+       query=(*PAGE, ITEM_ID, LOCATION_ID, MOVEMENT_TYPE, SINCE)),
+    Op("POST", "/v1/movements", ledger.create_movement, MANAGERS, MovementCreate, Movement, 201, "Post a movement"),
+    Op("POST", "/v1/transfers", ledger.create_transfer, MANAGERS, TransferCreate, Transfer, 201,
+       "Move stock between locations"),
+    Op("GET", "/v1/stock", stock.list_stock, EVERYONE, None, Page[StockLevel], summary="Stock on hand",
+       query=(*PAGE, LOCATION_ID, ITEM_ID, CATEGORY, BELOW_MIN)),
+    Op("GET", "/v1/reports/low-stock", stock.low_stock, ("admin", "manager", "viewer"), None, Page[LowStockItem],
+       summary="Items below their minimum", query=PAGE),
+    Op("GET", "/v1/reports/valuation", stock.valuation, MANAGERS, None, CategoryValuation | LocationValuation,
+       summary="Stock value", query=(GROUP_BY,)),
+    Op("GET", "/v1/reports/variance", stock.variance, MANAGERS, None, Page[Variance], summary="Count variances",
+       query=(*PAGE, VARIANCE_SINCE)),
+    Op("GET", "/v1/purchase-orders", purchasing.list_purchase_orders, MANAGERS, None, Page[PurchaseOrderSummary],
+       summary="List purchase orders", query=(*PAGE, PO_STATUS, SUPPLIER)),
+    Op("POST", "/v1/purchase-orders", purchasing.create_purchase_order, MANAGERS, PurchaseOrderCreate, PurchaseOrder,
+       201, "Create a draft purchase order", problems=(409,)),
+    Op("GET", "/v1/purchase-orders/{id}", purchasing.get_purchase_order, MANAGERS, None, PurchaseOrder,
+       summary="Get a purchase order"),
+    Op("PATCH", "/v1/purchase-orders/{id}", purchasing.update_purchase_order, MANAGERS, PurchaseOrderUpdate,
+       PurchaseOrder, summary="Change a draft", problems=(409,)),
+    Op("POST", "/v1/purchase-orders/{id}/submit", purchasing.submit_purchase_order, MANAGERS, None, PurchaseOrder,
+       summary="Submit a draft", problems=(409, 422)),
+    Op("POST", "/v1/purchase-orders/{id}/cancel", purchasing.cancel_purchase_order, MANAGERS, None, PurchaseOrder,
+       summary="Cancel an order", problems=(409,)),
+    Op("POST", "/v1/purchase-orders/{id}/receive", purchasing.receive_purchase_order, MANAGERS, Receipt, PurchaseOrder,
+       summary="Receive goods into a location", problems=(409,)),
+    Op("GET", "/v1/audit", audit.list_audit, ADMIN, None, Page[AuditEntry], summary="Read the audit trail",
+       query=(*PAGE, ENTITY, ENTITY_ID, ACTOR_ID, SINCE)),
 ]
+# fmt: on
 
 
 def routes() -> list[Route]:
-    return [Route(path, auth.guard(endpoint, roles), methods=[method]) for method, path, endpoint, roles in ROUTES]
+    """One Route per path, so that a 405's Allow names every method the path has, not the first row's."""
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for op in ROUTES:
+        by_path.setdefault(op.path, {})[op.method] = auth.guard(op.endpoint, op.roles)
+    table = [Route(path, _by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
+    return [*table, Route(docs.ASSET_PATH, docs.asset, methods=["GET"])]  # the page's files, not API operations
+
+
+def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    return endpoint
 
 
 def check_production(settings: Settings) -> None:
@@ -108,6 +240,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     tokens = Tokens(load_keys(settings))
     limiter = ratelimit.build_limiter(settings)
     login_guard = ratelimit.LoginGuard(limiter, settings.login_max_failures, settings.login_window_s)
+    spec = openapi.document(ROUTES)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -119,6 +252,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "tokens": tokens,
                 "login_guard": login_guard,
                 "metrics": metrics,
+                "openapi": spec,
             }
         finally:
             await database.close()

@@ -96,6 +96,8 @@ def from_database(exc: psycopg.Error) -> Problem:
         return Problem(422, "A referenced record does not exist.")
     if isinstance(exc, pgerr.InsufficientPrivilege):
         return Problem(403, "Your role may not do this.")
+    if isinstance(exc, pgerr.NumericValueOutOfRange):  # inputs fit their columns; a sum (on-hand) may not
+        return Problem(422, "A resulting quantity or amount would be larger than the ledger can hold.")
     if isinstance(exc, pgerr.IntegrityError | pgerr.DataError):
         return Problem(422, "The values break a rule of the data.")
     if isinstance(exc, psycopg.OperationalError):

@@ -16,7 +16,7 @@ from neuropilot.db import Tx, request_transaction
 from neuropilot.listing import NEWEST_FIRST, keyset_list, newest_first
 from neuropilot.models import Count, CountBatch, CountCreate, Movement, MovementCreate, Transfer, TransferCreate
 from neuropilot.queries import query
-from neuropilot.validation import invalid, read_json, time_param, uuid_param
+from neuropilot.validation import in_utc, invalid, read_json, time_param, uuid_param
 
 FIND_INACTIVE_OR_MISSING = query("FindInactiveOrMissing")
 CREATE_COUNTS = query("CreateCounts")
@@ -41,9 +41,13 @@ async def require_active(tx: Tx, refs: list[tuple[str, Any, str]]) -> None:
 
 
 def _check_counted_at(counts: list[CountCreate], prefix: str) -> None:
+    """counted_at in UTC (see in_utc) and not in the future."""
     latest = datetime.now(UTC) + CLOCK_SKEW
     for n, count in enumerate(counts):
-        if count.counted_at is not None and count.counted_at > latest:
+        if count.counted_at is None:
+            continue
+        count.counted_at = in_utc(count.counted_at, prefix.format(n) + ".counted_at")
+        if count.counted_at > latest:
             raise invalid(prefix.format(n) + ".counted_at", "in the future")
 
 

@@ -15,7 +15,16 @@ import msgspec
 from msgspec import Meta
 
 Role = Literal["admin", "manager", "counter", "viewer"]
-Email = Annotated[str, Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# msgspec checks patterns with Python's re, OpenAPI clients and fuzzers with ECMA-262 (JSON Schema); the
+# patterns here mean the same to both: [0-9] (Python's \d takes any script's digits), whitespace spelled
+# out (the engines' \s differ), no "." (Python's takes \r and \u2028), and an end that is the end of the
+# string (Python's $ also matches before a final newline, which let "FLOUR\n" through).
+_SPACE = r"\s\x1c-\x1f\x85\ufeff"
+_END = r"$(?!\n)"
+_TRIMMED_LINE = rf"^[^{_SPACE}]([^\n\r\u2028\u2029]*[^{_SPACE}])?{_END}"
+Email = Annotated[
+    str, Meta(min_length=3, max_length=254, pattern=rf"^[^@{_SPACE}]+@[^@{_SPACE}]+\.[^@{_SPACE}]+{_END}")
+]
 Password = Annotated[str, Meta(max_length=1024)]
 NewPassword = Annotated[str, Meta(min_length=12, max_length=1024)]
 DisplayName = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -86,11 +95,11 @@ class AuditEntry(msgspec.Struct, kw_only=True):
 
 # Quantities and money travel as decimal strings. The patterns match the columns exactly
 # (numeric(14,3), numeric(12,3), numeric(14,4)), so nothing is ever rounded on the way in.
-Qty = Annotated[str, Meta(pattern=r"^\d{1,11}(\.\d{1,3})?$", examples=["12.500"])]
-SignedQty = Annotated[str, Meta(pattern=r"^-?\d{1,11}(\.\d{1,3})?$", examples=["-0.250"])]
-ParLevel = Annotated[str, Meta(pattern=r"^\d{1,9}(\.\d{1,3})?$", examples=["5.000"])]
-Money = Annotated[str, Meta(pattern=r"^\d{1,10}(\.\d{1,4})?$", examples=["3.2500"])]
-Code = Annotated[str, Meta(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$")]
+Qty = Annotated[str, Meta(pattern=r"^[0-9]{1,11}(\.[0-9]{1,3})?" + _END, examples=["12.500"])]
+SignedQty = Annotated[str, Meta(pattern=r"^-?[0-9]{1,11}(\.[0-9]{1,3})?" + _END, examples=["-0.250"])]
+ParLevel = Annotated[str, Meta(pattern=r"^[0-9]{1,9}(\.[0-9]{1,3})?" + _END, examples=["5.000"])]
+Money = Annotated[str, Meta(pattern=r"^[0-9]{1,10}(\.[0-9]{1,4})?" + _END, examples=["3.2500"])]
+Code = Annotated[str, Meta(min_length=1, max_length=50, pattern=_TRIMMED_LINE)]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Unit = Annotated[str, Meta(min_length=1, max_length=20)]
 Category = Annotated[str, Meta(min_length=1, max_length=100)]
@@ -298,9 +307,9 @@ class Variance(msgspec.Struct, kw_only=True):
 
 # --- purchasing (purchasing.py) ---
 
-PositiveQty = Annotated[str, Meta(pattern=r"^(?=.*[1-9])\d{1,11}(\.\d{1,3})?$", examples=["24.000"])]
+PositiveQty = Annotated[str, Meta(pattern=r"^(?=[0-9.]*[1-9])[0-9]{1,11}(\.[0-9]{1,3})?" + _END, examples=["24.000"])]
 Supplier = Annotated[str, Meta(min_length=1, max_length=200)]
-PoNumber = Annotated[str, Meta(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$")]
+PoNumber = Annotated[str, Meta(min_length=1, max_length=50, pattern=_TRIMMED_LINE)]
 PoNotes = Annotated[str, Meta(max_length=2000)]
 
 

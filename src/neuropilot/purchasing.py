@@ -48,6 +48,7 @@ LIST_PURCHASE_ORDERS = query("ListPurchaseOrders")
 LIST_PURCHASE_ORDER_LINES_FOR_RECEIPT = query("ListPurchaseOrderLinesForReceipt")
 RECEIVE_PURCHASE_ORDER_LINES = query("ReceivePurchaseOrderLines")
 STATUSES = ("draft", "submitted", "received", "canceled")
+MAX_TOTAL_COST = Decimal(10) ** 14  # purchase_order.total_cost is numeric(21, 7)
 
 
 async def _read(tx: Tx, order_id: Any) -> PurchaseOrder:
@@ -70,6 +71,8 @@ async def _lock(tx: Tx, request: Request, expected: tuple[str, ...], action: str
 
 
 async def _write_lines(tx: Tx, order_id: Any, lines: list[PurchaseOrderLineIn]) -> None:
+    if sum((Decimal(line.req_qty) * Decimal(line.unit_price) for line in lines), Decimal(0)) >= MAX_TOTAL_COST:
+        raise invalid("$.lines", f"the order's total cost would reach {MAX_TOTAL_COST:,}")
     await require_active(tx, [("item", line.item_id, f"$.lines[{n}].item_id") for n, line in enumerate(lines)])
     await tx.exec(
         CREATE_PURCHASE_ORDER_LINES,

@@ -11,7 +11,7 @@ import binascii
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -67,7 +67,7 @@ def limit_param(request: Request) -> int:
     raw = request.query_params.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:  # "²".isdigit(), int("²") fails
         raise invalid("limit", f"an integer from 1 to {MAX_LIMIT}")
     return int(raw)
 
@@ -75,7 +75,7 @@ def limit_param(request: Request) -> int:
 def uuid_param(request: Request, name: str) -> uuid.UUID | None:
     raw = request.query_params.get(name)
     try:
-        return uuid.UUID(raw) if raw else None
+        return uuid.UUID(raw) if raw is not None else None  # an empty value is a mistake, not "no filter"
     except ValueError:
         raise invalid(name, "a UUID") from None
 
@@ -83,7 +83,7 @@ def uuid_param(request: Request, name: str) -> uuid.UUID | None:
 def time_param(request: Request, name: str) -> datetime | None:
     """An RFC 3339 time with its offset (a time without one is ambiguous)."""
     raw = request.query_params.get(name)
-    if not raw:
+    if raw is None:
         return None
     try:
         parsed = datetime.fromisoformat(_MANGLED_OFFSET.sub("+", raw))
@@ -91,7 +91,15 @@ def time_param(request: Request, name: str) -> datetime | None:
         raise invalid(name, "an RFC 3339 time with an offset, e.g. 2026-01-31T08:00:00Z") from None
     if parsed.tzinfo is None:
         raise invalid(name, "an RFC 3339 time with an offset, e.g. 2026-01-31T08:00:00Z")
-    return parsed
+    return in_utc(parsed, name)
+
+
+def in_utc(value: datetime, path: str) -> datetime:
+    """The same instant in UTC: RFC 3339 allows offsets up to ±23:59, PostgreSQL only up to ±15:59."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0
+        raise invalid(path, "out of range") from None
 
 
 def bool_param(request: Request, name: str) -> bool | None:
