@@ -24,9 +24,12 @@ One run, on one machine, against one throwaway database:
 5. CPU cores used during each measured window (from /proc): total, postgres, the server under test,
    the load generator, and everything else ("other": another job on the box; >= 0.10 cores and the
    row is contaminated: it is rerun once, then flagged).
-6. A table with NP/pgbench and NP/peer ratios; everything also under .neuropilot/bench/<stamp>/.
-   With --profile, py-spy then samples one NeuroPilot worker under each load and prints where the
-   time goes.
+6. A table with NP/pgbench and NP/peer ratios and the CPU milliseconds one request costs the server
+   and PostgreSQL; raw outputs under .neuropilot/bench/<stamp>/ (cpu-detail.txt: top processes).
+   --profile: py-spy then samples one NeuroPilot worker under each load and sorts where its time
+   goes by layer (psycopg, uvicorn, JWT, ...). --micro: CPU µs of single pieces (JWT verify, log line,
+   metrics, msgspec, fetching rows, the request's transaction four ways). --np-cmd/--np-env: the
+   same run with another server command or environment (experiments; see docs/performance.md).
 
 Every step is bounded in time; whatever was started is stopped on exit, on Ctrl-C and on SIGTERM
 (process groups, then the database), and the temporary directory is removed.
@@ -1258,8 +1261,10 @@ def report(rows: list[Row], header: list[str], targets: list[Target], checks: Ch
             cells.append(f"NP/peer req/s {mine.rps / other.rps:5.2f}")
             if mine.p99 and other.p99:
                 cells.append(f"NP/peer p99 {mine.p99 / other.p99:5.2f} (<= 1 is better)")
-        ratios.append("  ".join(c for c in cells if c))
-    out += ["", "ratios:", *("  " + line for line in ratios)]
+        if len([c for c in cells if c]) > 1:
+            ratios.append("  ".join(c for c in cells if c))
+    if ratios:
+        out += ["", "ratios:", *("  " + line for line in ratios)]
     rss = [f"{t.name} {max(t.rss):.0f} MB" for t in targets if t.rss]
     if rss:
         out.append("max RSS per worker after the load: " + ", ".join(rss))
