@@ -68,6 +68,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from neuropilot.queries import Query
+
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "bench"
 DATABASE = "neuropilot_bench"
@@ -749,7 +751,8 @@ class Bench:
             p = self.plan
             args = [pgbench, "-n", "-M", "prepared", "-c", str(p.pgb_clients), "-j", str(p.pgb_threads)]
             args += ["-T", str(p.duration), "-f", str(HERE / "pgbench" / f"{workload}.sql"), "-l"]
-            args += [f"--log-prefix={prefix}", url(db.app_dsn)]
+            # The API's connections carry statement_timeout (db.py _connect_options); so do pgbench's.
+            args += [f"--log-prefix={prefix}", url(db.app_dsn) + "?options=-c%20statement_timeout%3D5000"]
             say(f"pgbench {workload}: -M prepared -c {p.pgb_clients} -j {p.pgb_threads} -T {p.duration} (app role)")
             log = self.out / f"pgbench-{workload}.txt"
             log.unlink(missing_ok=True)
@@ -1016,6 +1019,17 @@ CALL_COUNT = (
 )
 
 
+# The hot read as it ran before sql/schema/0009 (a plain query after SetRequestContext in a
+# transaction), kept for the micro-benchmarks that compare round-trip strategies.
+PLAIN_LISTING = Query(
+    "ListItemsByCategory",
+    "many",
+    "select id, item_number, name, unit, category, min_qty, max_qty, unit_cost, active, created_at, updated_at"
+    " from item where category = %(category)s and item_number > %(after)s order by item_number limit %(limit)s",
+    "bench/http.py",
+)
+
+
 async def _transactions(dsn: str, workload: str, mode: str, items: list[str], seconds: float) -> str:
     """One connection, one transaction after another: wall and CPU time per transaction, client (this
     process) and server (its backend). mode "statements": as db.py runs them, a round trip per
@@ -1028,7 +1042,7 @@ async def _transactions(dsn: str, workload: str, mode: str, items: list[str], se
 
     from neuropilot.queries import query
 
-    ctx, listing = query("SetRequestContext"), query("ListItemsByCategory")
+    ctx, listing = query("SetRequestContext"), PLAIN_LISTING
     find, create, audit = query("FindInactiveOrMissing"), query("CreateCounts"), query("CreateAuditEntry")
     role = "viewer" if workload == "read" else "counter"
     who = {"user_id": USERS[role], "role": role, "statement_timeout": "5000"}
@@ -1121,9 +1135,7 @@ def fetch_variants(db: Database) -> list[str]:
     from psycopg.rows import dict_row, tuple_row
     from psycopg.types.string import TextLoader
 
-    from neuropilot.queries import query
-
-    listing = query("ListItemsByCategory")
+    listing = PLAIN_LISTING
     params = {"category": "cat-07", "after": "", "limit": 51}
     out = ["ListItemsByCategory + fetchall of its 51 rows (client CPU µs, includes the round trip):"]
     variants: list[tuple[str, Any, bool, bool]] = [
@@ -1154,7 +1166,6 @@ def micro(db: Database, items: list[str]) -> list[str]:
     from neuropilot.metrics import Metrics
     from neuropilot.models import Item
     from neuropilot.observability import configure_logging
-    from neuropilot.queries import query
     from neuropilot.tokens import Tokens
 
     out = ["micro-benchmarks (CPU µs per call in one process; the server's workers pay the same):"]
@@ -1193,9 +1204,7 @@ def micro(db: Database, items: list[str]) -> list[str]:
     )
     with psycopg.connect(db.app_dsn, row_factory=dict_row) as conn:
         conn.execute("select set_config('app.role', 'viewer', false)")
-        rows = conn.execute(
-            query("ListItemsByCategory").sql, {"category": "cat-07", "after": "", "limit": 51}
-        ).fetchall()
+        rows = conn.execute(PLAIN_LISTING.sql, {"category": "cat-07", "after": "", "limit": 51}).fetchall()
     encoder = msgspec.json.Encoder(decimal_format="string")
     out.append(
         f"  {per_call_us(lambda: msgspec.convert(rows[:50], list[Item])):8.1f}  msgspec.convert 50 row dicts to Item"

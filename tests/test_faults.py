@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -20,7 +21,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from neuropilot.app import create_app
-from neuropilot.db import request_transaction
+from neuropilot.db import ANONYMOUS, Database, request_transaction
 from neuropilot.queries import Query
 from tests.conftest import Person, settings_for
 from tests.pg import Cluster, Db
@@ -72,6 +73,45 @@ def test_killed_connections_are_replaced_without_an_error(
     assert owner.execute("select count(*) from movement").fetchone() == (6,)
 
 
+def test_one_statement_requests_are_bounded_by_the_connections_statement_timeout(database: Db) -> None:
+    """Database.statement runs in autocommit, so no set_config can bound it: the connection's own
+    statement_timeout (a startup option) does, and the connection stays usable."""
+    sleep = Query("SleepAsForTest", "many", "select pg_sleep(%(s)s), %(user_id)s::text, %(role)s::text", "test")
+
+    async def run() -> None:
+        db = Database(settings_for(database, statement_timeout_ms=200, pool_min_size=1, pool_max_size=1))
+        await db.open()
+        try:
+            started = time.monotonic()
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                await db.statement(ANONYMOUS, sleep, {"s": 5}, readonly=True)
+            assert time.monotonic() - started < 2
+            assert len(await db.statement(ANONYMOUS, sleep, {"s": 0}, readonly=False)) == 1
+        finally:
+            await db.close()
+
+    asyncio.run(run())
+
+
+def test_killed_connections_under_one_statement_requests_are_replaced_without_an_error(
+    cluster: Cluster, database: Db, people: dict[str, Person], kitchen: dict[str, str], owner: psycopg.Connection
+) -> None:
+    """The hot read and write (one statement each) after every pooled connection was terminated: the
+    server said so (SQLSTATE 57P01), so even the write is safely sent again on a fresh connection."""
+    with TestClient(create_app(settings_for(database, pool_min_size=3, pool_max_size=3))) as c:
+        h = people["counter"].headers
+        body = {"item_id": kitchen["FLOUR"], "location_id": kitchen["DRY"], "qty_on_hand": "4"}
+        for _ in range(3):
+            assert c.get("/v1/items?category=dairy", headers=h).status_code == 200
+        assert kill_app_connections(cluster, database) >= 1
+        assert [c.post("/v1/counts", json=body, headers=h).status_code for _ in range(6)] == [201] * 6
+        assert kill_app_connections(cluster, database) >= 1
+        listed = [c.get("/v1/items?category=dairy", headers=h) for _ in range(6)]
+        assert [(r.status_code, len(r.json()["data"])) for r in listed] == [(200, 1)] * 6
+    assert owner.execute("select count(*) from inventory_count").fetchone() == (6,)
+    assert owner.execute("select count(*) from audit_log where action = 'count.create'").fetchone() == (6,)
+
+
 def test_an_outage_is_503_then_recovers_without_a_restart_and_loses_no_committed_write(
     cluster: Cluster, database: Db, people: dict[str, Person], kitchen: dict[str, str], owner: psycopg.Connection
 ) -> None:
@@ -108,6 +148,8 @@ def test_plain_reads_go_to_the_replica_and_writes_and_audited_reads_to_the_prima
         with TestClient(create_app(settings)) as c:
             listed = c.get("/v1/items", headers=people["viewer"].headers).json()["data"]
             assert [i["item_number"] for i in listed] == ["ONLY-ON-REPLICA"]
+            by_category = c.get("/v1/items?category=dairy", headers=people["viewer"].headers).json()["data"]
+            assert by_category == []  # the one-statement read goes to the replica too
             r = c.post(
                 "/v1/items", json={"item_number": "NEW", "name": "n", "unit": "ea"}, headers=people["manager"].headers
             )

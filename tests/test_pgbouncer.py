@@ -128,4 +128,9 @@ def test_the_api_works_through_pgbouncer_with_prepared_statements_off(
             assert c.get("/v1/purchase-orders", headers=people["viewer"].headers).status_code == 403
             assert c.get("/v1/stock", headers=people["viewer"].headers).status_code == 200
             assert c.get("/v1/audit", headers=people["admin"].headers).status_code == 200
+            # The one-statement requests run inside a transaction here (no startup options through PgBouncer).
+            assert c.get("/v1/items?category=dairy", headers=people["viewer"].headers).json()["data"][0]["id"]
+            count = {"item_id": kitchen["FLOUR"], "location_id": kitchen["DRY"], "qty_on_hand": "2"}
+            assert c.post("/v1/counts", json=count, headers=people["counter"].headers).status_code == 201
     assert owner.execute("select count(*) from movement").fetchone() == (12,)
+    assert owner.execute("select count(*) from inventory_count").fetchone() == (12,)

@@ -1,12 +1,3 @@
--- name: ListItemsByCategory :many
--- The hot list: one category, by item_number, a keyset page at a time (idx_item_category).
-select
-    id, item_number, name, unit, category, min_qty, max_qty, unit_cost, active, created_at, updated_at
-from item
-where category = %(category)s and item_number > %(after)s
-order by item_number
-limit %(limit)s;
-
 -- name: ListItems :many
 -- Items by item_number with optional filters: q matches the number's start or any part of the name.
 select
@@ -62,3 +53,9 @@ returning id, item_number, name, unit, category, min_qty, max_qty, unit_cost, ac
 -- Removes an item without history; one with counts, movements or PO lines fails on its foreign keys.
 delete from item
 where id = %(id)s;
+
+-- name: ListItemsByCategoryAs :many
+-- ListItemsByCategory and the request context in one statement (see sql/schema/0009): the hot read.
+select
+    id, item_number, name, unit, category, min_qty, max_qty, unit_cost, active, created_at, updated_at
+from list_items_by_category_as(%(user_id)s, %(role)s, %(category)s, %(after)s, %(limit)s);

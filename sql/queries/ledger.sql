@@ -62,3 +62,14 @@ where
     and (%(before_at)s::timestamptz is null or (created_at, id) < (%(before_at)s, %(before_id)s::uuid))
 order by created_at desc, id desc
 limit %(limit)s;
+
+-- name: CreateCountAs :one
+-- One count and its audit row as one statement, as the caller (see sql/schema/0009). A row with
+-- refused = 'item' or 'location' (its id in id) means that reference is unknown or inactive and
+-- nothing was written.
+select id, item_id, location_id, counted_by, qty_on_hand, counted_at, refused
+from
+    create_count_as(
+        %(user_id)s, %(role)s, %(item_id)s, %(location_id)s, %(qty)s, %(counted_at)s, %(details)s, %(ip)s,
+        %(user_agent)s
+    );

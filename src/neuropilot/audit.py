@@ -42,6 +42,11 @@ def _dumps(value: Any) -> str:
     return msgspec.json.encode(value).decode()  # Decimals as strings, UUIDs and times as text
 
 
+def details_param(details: dict[str, Any] | None) -> Jsonb | None:
+    """The details column's parameter: JSON, decimals as strings."""
+    return Jsonb(details, dumps=_dumps) if details is not None else None
+
+
 async def record(
     tx: Tx, request: Request, action: str, entity: str, entity_id: Any, details: dict[str, Any] | None = None
 ) -> None:
@@ -54,7 +59,7 @@ async def record(
             "action": action,
             "entity": entity,
             "entity_id": entity_id,
-            "details": Jsonb(details, dumps=_dumps) if details is not None else None,
+            "details": details_param(details),
         }
         | request_meta(request),
     )

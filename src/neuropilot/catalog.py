@@ -18,7 +18,7 @@ from neuropilot.queries import Query, query
 from neuropilot.responses import resource_etag, resource_response
 from neuropilot.validation import bool_param, check_if_match, path_id, read_json
 
-LIST_ITEMS_BY_CATEGORY = query("ListItemsByCategory")
+LIST_ITEMS_BY_CATEGORY = query("ListItemsByCategoryAs")
 LIST_ITEMS = query("ListItems")
 GET_ITEM = query("GetItem")
 LOCK_ITEM = query("LockItem")
@@ -41,9 +41,16 @@ async def list_items(request: Request) -> Response:
     """GET /v1/items?category=&q=&active=: by item_number, a keyset page at a time."""
     category, q = request.query_params.get("category"), request.query_params.get("q")
     active = bool_param(request, "active")
-    if category is not None and q is None and active is None:  # the hot path gets its own plain query
+    if category is not None and q is None and active is None:  # the hot path: one statement (sql/schema/0009)
         return await keyset_list(
-            request, LIST_ITEMS_BY_CATEGORY, Item, {"category": category}, ("after",), _number, ("",)
+            request,
+            LIST_ITEMS_BY_CATEGORY,
+            Item,
+            {"category": category},
+            ("after",),
+            _number,
+            ("",),
+            one_statement=True,
         )
     filters = {"category": category, "q": q or None, "active": active}
     return await keyset_list(request, LIST_ITEMS, Item, filters, ("after",), _number, ("",))

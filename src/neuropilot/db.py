@@ -4,12 +4,16 @@ Every request runs in one transaction on a pooled connection: BEGIN (READ ONLY f
 then one `select set_config(...)` round trip that sets app.user_id, app.role and statement_timeout
 transaction-locally (so nothing survives into the next user of the connection, as PgBouncer in
 transaction mode requires), then the named queries, then COMMIT, or ROLLBACK on any error.
+
+The hottest requests skip all that: their named query calls a function that takes the caller's id
+and role and sets the context itself (sql/schema/0009), so `Database.statement` sends it as one
+prepared statement on an autocommit connection: one round trip, its own implicit transaction.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +82,11 @@ class Tx:
         await self._run(q, params)
         return await self._cur.fetchall()
 
+    async def rows(self, q: Query, params: Params = None) -> list[DictRow]:
+        """Rows of a query of any kind (Database.statement's fallback path)."""
+        await self._run(q, params)
+        return await self._cur.fetchall()
+
     async def exec(self, q: Query, params: Params = None) -> int:
         assert q.kind in ("exec", "execrows"), q.name
         await self._run(q, params)
@@ -87,6 +96,12 @@ class Tx:
 def identity_of(request: Request) -> Identity:
     identity: Identity = getattr(request.state, "identity", ANONYMOUS)
     return identity
+
+
+def request_statement(request: Request, q: Query, params: dict[str, Any]) -> Awaitable[list[DictRow]]:
+    """Database.statement as the request's caller: read-only (and on the replica) for GET."""
+    db: Database = request.state.db
+    return db.statement(identity_of(request), q, params, readonly=request.method in ("GET", "HEAD"))
 
 
 def request_transaction(request: Request, *, readonly: bool | None = None) -> AbstractAsyncContextManager[Tx]:
@@ -109,10 +124,27 @@ def _pool(dsn: str, settings: Settings, name: str) -> AsyncConnectionPool[AsyncC
         max_size=settings.pool_max_size,
         timeout=settings.pool_timeout_s,
         # None turns server-side prepared statements off (PgBouncer in transaction mode).
-        kwargs={"prepare_threshold": 5 if settings.prepared_statements else None},
+        kwargs=_connect_options(settings),
         name=name,
         open=False,
     )
+
+
+def _connect_options(settings: Settings) -> dict[str, Any]:
+    """Autocommit connections: transaction() sends BEGIN itself, Database.statement runs alone.
+    On a direct connection the session carries statement_timeout, which bounds one-statement
+    requests; behind PgBouncer (prepared statements off) startup options are not passed through,
+    so there every request runs in a transaction that sets the timeout locally."""
+    options: dict[str, Any] = {"autocommit": True, "prepare_threshold": None}
+    if settings.prepared_statements:
+        options |= {"prepare_threshold": 5, "options": f"-c statement_timeout={settings.statement_timeout_ms}"}
+    return options
+
+
+def _not_run(exc: psycopg.OperationalError) -> bool:
+    """The server ended the connection (class 57: shut down, terminated by an admin) rather than it
+    breaking somewhere in between: a statement sent on it did not commit."""
+    return (exc.sqlstate or "").startswith("57")
 
 
 class Database:
@@ -123,6 +155,7 @@ class Database:
             raise ValueError("DATABASE_URL is not set")
         self.observe = observe
         self.statement_timeout = str(settings.statement_timeout_ms)
+        self.one_statement = settings.prepared_statements
         self.pool = _pool(settings.database_url, settings, "neuropilot")
         self.read_pool = (
             _pool(settings.database_read_url, settings, "neuropilot-read") if settings.database_read_url else None
@@ -140,6 +173,34 @@ class Database:
         for pool in self._pools():
             await pool.close()
 
+    def _pool_for(self, readonly: bool, replica: bool) -> AsyncConnectionPool[AsyncConnection[Any]]:
+        return self.read_pool if replica and readonly and self.read_pool else self.pool
+
+    async def statement(self, identity: Identity, q: Query, params: dict[str, Any], *, readonly: bool) -> list[DictRow]:
+        """Run one named query that sets the request context itself (its SQL takes %(user_id)s and
+        %(role)s) as a single autocommit statement. A dead pooled connection is replaced as in
+        transaction(): always for a read, for a write only when the server said it ended the
+        connection (the write cannot have committed). Behind PgBouncer it runs in transaction()."""
+        params = params | {"user_id": identity.user_id, "role": identity.role}
+        if not self.one_statement:
+            async with self.transaction(identity, readonly=readonly, replica=readonly) as tx:
+                return await tx.rows(q, params)
+        pool = self._pool_for(readonly, replica=readonly)
+        attempts = pool.max_size + 1
+        for attempt in range(1, attempts + 1):
+            async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+                started = time.perf_counter()
+                try:
+                    await cur.execute(q.sql, params)
+                    return await cur.fetchall()
+                except psycopg.OperationalError as exc:
+                    if attempt < attempts and conn.broken and (readonly or _not_run(exc)):
+                        continue
+                    raise
+                finally:
+                    self.observe(q.name, time.perf_counter() - started)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     @asynccontextmanager
     async def transaction(
         self, identity: Identity = ANONYMOUS, *, readonly: bool = False, replica: bool = False
@@ -147,7 +208,7 @@ class Database:
         """One transaction as identity. A pooled connection found dead before anything ran on it
         (the server restarted, an admin ended the backend) is discarded and another taken, so the
         client never sees it; after a restart every pooled connection may be dead, hence max_size + 1."""
-        pool = self.read_pool if replica and readonly and self.read_pool else self.pool
+        pool = self._pool_for(readonly, replica)
         attempts = pool.max_size + 1
         for attempt in range(1, attempts + 1):
             async with pool.connection() as conn:

@@ -49,6 +49,11 @@ def _key(request: Request) -> str | None:
     return key
 
 
+def requested(request: Request) -> bool:
+    """Whether the request carries an Idempotency-Key (a malformed one is a 422)."""
+    return _key(request) is not None
+
+
 async def _fingerprint(request: Request) -> bytes:
     body = await request.body()
     return hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + body).digest()

@@ -3,6 +3,7 @@ transfers, and their lists. Stock on hand follows from these rows (see stock.py)
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,14 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from neuropilot import audit, idempotency
-from neuropilot.db import Tx, request_transaction
+from neuropilot.db import Tx, identity_of, request_statement, request_transaction
 from neuropilot.listing import NEWEST_FIRST, keyset_list, newest_first
 from neuropilot.models import Count, CountBatch, CountCreate, Movement, MovementCreate, Transfer, TransferCreate
 from neuropilot.queries import query
+from neuropilot.responses import resource_response
 from neuropilot.validation import in_utc, invalid, read_json, time_param, uuid_param
 
 FIND_INACTIVE_OR_MISSING = query("FindInactiveOrMissing")
 CREATE_COUNTS = query("CreateCounts")
+CREATE_COUNT_AS = query("CreateCountAs")
 LIST_COUNTS = query("ListCounts")
 CREATE_MOVEMENTS = query("CreateMovements")
 LIST_MOVEMENTS = query("ListMovements")
@@ -67,14 +70,33 @@ async def _insert_counts(tx: Tx, counts: list[CountCreate], prefix: str) -> list
     return msgspec.convert(rows, list[Count])
 
 
+def _created_count(row: dict[str, Any] | None) -> Count:
+    """CreateCountAs's row: the count, or a 422 naming the refused reference (nothing was written)."""
+    assert row is not None
+    if row["refused"]:
+        raise invalid(f"$.{row['refused']}_id", f"no active {row['refused']} with this id")
+    return msgspec.convert(row, Count)
+
+
 async def create_count(request: Request) -> Response:
-    """POST /v1/counts: on-hand of the item at the location, as of counted_at (default now)."""
+    """POST /v1/counts: on-hand of the item at the location, as of counted_at (default now).
+    One statement (context, checks, count, audit row: sql/schema/0009); with an Idempotency-Key
+    it runs inside the request transaction that remembers the response."""
     body = await read_json(request, CountCreate)
     _check_counted_at([body], "$")
+    params = {
+        "item_id": body.item_id,
+        "location_id": body.location_id,
+        "qty": body.qty_on_hand,
+        "counted_at": body.counted_at,
+        "details": audit.details_param(msgspec.structs.asdict(body)),
+    } | audit.request_meta(request)
+    if not idempotency.requested(request):
+        (row,) = await request_statement(request, CREATE_COUNT_AS, params)
+        return resource_response(_created_count(row), 201)
     async with request_transaction(request) as tx:
         await idempotency.begin(tx, request)
-        (count,) = await _insert_counts(tx, [body], "$")
-        await audit.record(tx, request, "count.create", "inventory_count", count.id, msgspec.structs.asdict(body))
+        count = _created_count(await tx.one(CREATE_COUNT_AS, params | asdict(identity_of(request))))
         return await idempotency.created(tx, request, count)
 
 

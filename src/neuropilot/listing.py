@@ -9,7 +9,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from neuropilot.db import request_transaction
+from neuropilot.db import request_statement, request_transaction
 from neuropilot.queries import Query
 from neuropilot.responses import json_response
 from neuropilot.validation import decode_cursor, invalid, limit_param, page
@@ -32,13 +32,20 @@ async def keyset_list(
     position: tuple[str, ...],
     key: Callable[[T], list[Any]],
     first: tuple[Any, ...] | None = None,
+    *,
+    one_statement: bool = False,
 ) -> Response:
-    """Run q for one page: filters, the keyset position from ?cursor= (or `first`), limit + 1 rows."""
+    """Run q for one page: filters, the keyset position from ?cursor= (or `first`), limit + 1 rows.
+    one_statement: q sets the request context itself (db.Database.statement)."""
     limit, cursor = limit_param(request), decode_cursor(request, len(position))
     if cursor and not all(isinstance(value, str) for value in cursor):
         raise invalid("cursor", "not a cursor this API returned")
     values = cursor or list(first or (None,) * len(position))
-    async with request_transaction(request) as tx:
-        rows = await tx.many(q, filters | dict(zip(position, values, strict=True)) | {"limit": limit + 1})
+    params = filters | dict(zip(position, values, strict=True)) | {"limit": limit + 1}
+    if one_statement:
+        rows = await request_statement(request, q, params)
+    else:
+        async with request_transaction(request) as tx:
+            rows = await tx.many(q, params)
     data, next_cursor = page(msgspec.convert(rows, list[kind]), limit, key)  # type: ignore[valid-type]
     return json_response({"data": data, "next_cursor": next_cursor})

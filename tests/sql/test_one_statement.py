@@ -1,0 +1,161 @@
+"""The one-statement request functions (sql/schema/0009), tested in SQL as the app role.
+
+They take the caller's id and role and set them themselves, so what must hold is: RLS still decides
+(they are SECURITY INVOKER), the context dies with the statement (autocommit, as the API calls them),
+a refused reference writes nothing, and nobody but the app role may call them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.pg import Cluster, Db
+from tests.sql.test_rls import ITEM_ID, LOCATION_ID, ROLES, SPARE_ITEM_ID, USER_IDS, seed
+
+LIST = "select item_number from list_items_by_category_as(%s, %s, %s, %s, %s)"
+COUNT = (
+    "select id, counted_by, qty_on_hand, refused from create_count_as(%s, %s, %s, %s, %s, null, %s, '10.0.0.1', 'ua')"
+)
+FUNCTIONS = (
+    "list_items_by_category_as(text, text, text, text, integer)",
+    "create_count_as(text, text, uuid, uuid, numeric, timestamptz, jsonb, inet, text)",
+)
+
+
+@pytest.fixture(scope="module")
+def db(cluster: Cluster) -> Iterator[Db]:
+    db = cluster.clone()
+    try:
+        with psycopg.connect(db.owner_dsn, autocommit=True) as owner:
+            seed(owner)
+            owner.execute("update item set category = 'dry goods'")
+        yield db
+    finally:
+        cluster.drop(db.name)
+
+
+@pytest.fixture
+def app(db: Db) -> Iterator[psycopg.Connection]:
+    """The app role, in autocommit as the API's pool: every statement is its own transaction."""
+    with psycopg.connect(db.app_dsn, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def owner(db: Db) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(db.owner_dsn, autocommit=True) as conn:
+        yield conn
+
+
+def rows(conn: psycopg.Connection, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    return conn.execute(sql, args).fetchall()
+
+
+def counts(owner: psycopg.Connection) -> tuple[int, int]:
+    row = owner.execute(
+        "select (select count(*) from inventory_count), (select count(*) from audit_log where action = 'count.create')"
+    ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def context(conn: psycopg.Connection) -> tuple[Any, ...] | None:
+    return conn.execute("select current_setting('app.user_id', true), current_setting('app.role', true)").fetchone()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_lists_and_the_context_ends_with_the_statement(app: psycopg.Connection, role: str) -> None:
+    listed = rows(app, LIST, (str(USER_IDS[role]), role, "dry goods", "", 51))
+    assert listed == [("FLOUR",), ("SPARE",)]
+    assert rows(app, LIST, (str(USER_IDS[role]), role, "dry goods", "FLOUR", 51)) == [("SPARE",)]
+    assert context(app) in ((None, None), ("", ""))  # nothing survives into the next statement
+
+
+@pytest.mark.parametrize(
+    ("user_id", "role"), [("", ""), (str(USER_IDS["admin"]), "root"), (str(USER_IDS["admin"]), "")]
+)
+def test_no_or_an_unknown_role_lists_nothing(app: psycopg.Connection, user_id: str, role: str) -> None:
+    assert rows(app, LIST, (user_id, role, "dry goods", "", 51)) == []
+
+
+def test_the_list_function_is_read_only(app: psycopg.Connection) -> None:
+    """STABLE: a write inside it would fail, as it would under BEGIN READ ONLY."""
+    row = app.execute(
+        "select provolatile, prosecdef from pg_proc where oid = %s::regprocedure", (FUNCTIONS[0],)
+    ).fetchone()
+    assert row == ("s", False)
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "counter"])
+def test_writers_count_as_themselves_with_one_audit_row(
+    app: psycopg.Connection, owner: psycopg.Connection, role: str
+) -> None:
+    before = counts(owner)
+    me = str(USER_IDS[role])
+    ((count_id, counted_by, qty, refused),) = rows(app, COUNT, (me, role, ITEM_ID, LOCATION_ID, "2.5", '{"a": 1}'))
+    assert (str(counted_by), qty, refused) == (me, 2.5, None)
+    assert counts(owner) == (before[0] + 1, before[1] + 1)
+    audit = owner.execute(
+        "select actor_id::text, entity, details, host(ip), user_agent from audit_log where entity_id = %s", (count_id,)
+    ).fetchall()
+    assert audit == [(me, "inventory_count", {"a": 1}, "10.0.0.1", "ua")]
+    assert context(app) in ((None, None), ("", ""))
+
+
+@pytest.mark.parametrize(
+    ("user_id", "role", "outcome"),
+    [
+        (str(USER_IDS["viewer"]), "viewer", "denied"),  # sees the item, may not count
+        ("", "counter", "denied"),  # a role without an id: counted_by cannot be the caller
+        ("", "", "item"),  # no context: sees no item at all
+        (str(USER_IDS["counter"]), "", "item"),  # an id without a role: the same
+    ],
+)
+def test_a_caller_rls_refuses_writes_nothing(
+    app: psycopg.Connection, owner: psycopg.Connection, user_id: str, role: str, outcome: str
+) -> None:
+    before = counts(owner)
+    if outcome == "denied":
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            rows(app, COUNT, (user_id, role, ITEM_ID, LOCATION_ID, "1", None))
+    else:
+        assert [r[3] for r in rows(app, COUNT, (user_id, role, ITEM_ID, LOCATION_ID, "1", None))] == [outcome]
+    assert counts(owner) == before
+
+
+def test_an_unknown_or_inactive_reference_is_named_and_writes_nothing(
+    app: psycopg.Connection, owner: psycopg.Connection
+) -> None:
+    me, before = str(USER_IDS["counter"]), counts(owner)
+    unknown = uuid.UUID("00000000-0000-4000-8000-00000000dead")
+    assert rows(app, COUNT, (me, "counter", unknown, LOCATION_ID, "1", None)) == [(unknown, None, None, "item")]
+    assert rows(app, COUNT, (me, "counter", ITEM_ID, unknown, "1", None)) == [(unknown, None, None, "location")]
+    owner.execute("update item set active = false where id = %s", (SPARE_ITEM_ID,))
+    try:
+        refused = rows(app, COUNT, (me, "counter", SPARE_ITEM_ID, LOCATION_ID, "1", None))
+    finally:
+        owner.execute("update item set active = true where id = %s", (SPARE_ITEM_ID,))
+    assert [r[3] for r in refused] == ["item"]
+    assert counts(owner) == before
+
+
+def test_a_failing_count_rolls_back_with_its_statement(app: psycopg.Connection, owner: psycopg.Connection) -> None:
+    before = counts(owner)
+    with pytest.raises(psycopg.errors.CheckViolation):  # qty_on_hand >= 0
+        rows(app, COUNT, (str(USER_IDS["counter"]), "counter", ITEM_ID, LOCATION_ID, "-1", None))
+    assert counts(owner) == before
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_only_the_app_role_may_call_them(db: Db, app: psycopg.Connection, function: str) -> None:
+    row = app.execute(
+        "select has_function_privilege('public', %s, 'execute'), has_function_privilege(%s, %s, 'execute'),"
+        " (select prosecdef from pg_proc where oid = %s::regprocedure)",
+        (function, db.app_role, function, function),
+    ).fetchone()
+    assert row == (False, True, False)
