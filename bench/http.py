@@ -8,11 +8,9 @@ One run, on one machine, against one throwaway database:
    (scram-sha-256 there). Owner and app roles and a database; the schema comes from
    `neuropilot migrate`, the data from bench/seed.sql (10k items in cat-01..cat-20, 12 locations,
    200k movements, 50k counts, four users); VACUUM (FREEZE, ANALYZE), CHECKPOINT.
-2. NeuroPilot in its production configuration (NEUROPILOT_ENV=production, a generated JWT key, rate
-   limits off: wrk's 64 connections from one address would hit 600/min at once). `neuropilot serve`
-   hands uvicorn an app object, and uvicorn can only fork workers from an import string, so this
-   runs `uvicorn neuropilot.app:create_app --factory --workers N` with serve's options
-   (no proxy headers, no server/date header, no access log) and the same environment.
+2. NeuroPilot in its production configuration: `neuropilot serve` with NEUROPILOT_WORKERS=N,
+   NEUROPILOT_ENV=production, a generated JWT key, rate limits off (wrk's 64 connections from one
+   address would hit 600/min at once).
 3. Correctness before timing (PASS/FAIL): a viewer's GET /v1/items is 200 with 50 items, a counter's
    POST /v1/counts is 201, a viewer's POST is 403, no token is 401; the app role without a request
    context sees no rows.
@@ -523,14 +521,13 @@ def start_neuropilot(
         "NEUROPILOT_RATE_LIMIT_USER_PER_MIN": "0",
         "NEUROPILOT_POOL_MAX_SIZE": str(pool),
         "NEUROPILOT_DATA_DIR": str(workdir / "np-data"),
+        "NEUROPILOT_WORKERS": str(workers),
+        "NEUROPILOT_SHUTDOWN_GRACE_S": "5",
         "HOST": "127.0.0.1",
         "PORT": str(port),
     }
     env |= dict(kv.split("=", 1) for kv in extra_env)
-    args = [sys.executable, "-m", "uvicorn", "neuropilot.app:create_app", "--factory"]
-    args += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    args += ["--no-proxy-headers", "--no-server-header", "--no-date-header", "--no-access-log"]
-    args += ["--log-level", "warning", "--timeout-graceful-shutdown", "5"]
+    args = [sys.executable, "-m", "neuropilot", "serve"]
     if command:  # an experiment: another server for the same app, e.g. granian
         args = shlex.split(command.format(python=sys.executable, host="127.0.0.1", port=port, workers=workers))
     log = workdir / "neuropilot.log"  # uvicorn's own lines and the app's JSON line per request
@@ -1377,8 +1374,7 @@ def main(argv: list[str] | None = None) -> int:
             (
                 f"neuropilot: EXPERIMENT {args.np_cmd!r} {' '.join(args.np_env)}, "
                 if args.np_cmd or args.np_env
-                else f"neuropilot: uvicorn neuropilot.app:create_app --factory --workers {args.workers} "
-                f"({_uvicorn_stack()}), "
+                else f"neuropilot: neuropilot serve, NEUROPILOT_WORKERS={args.workers} ({_uvicorn_stack()}), "
             )
             + f"pool {args.pool_size}/worker, NEUROPILOT_ENV=production, rate limits off"
             + (f"; peer: {shared / 'peer-express'} x{args.workers}, pool {args.pool_size}/worker" if shared else ""),

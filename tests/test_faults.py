@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx2
 import psycopg
@@ -167,8 +168,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(database: Db) -> Iterator[tuple[subprocess.Popen[str], int]]:
+def spawned_workers(pid: int) -> list[int]:
+    """uvicorn's worker processes under the serve process (multiprocessing spawn children)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == pid and b"spawn_main" in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue  # it ended while we looked
+    return found
+
+
+@pytest.fixture(params=[1, 2], ids=["1-worker", "2-workers"])
+def server(request: pytest.FixtureRequest, database: Db) -> Iterator[tuple[subprocess.Popen[str], int]]:
     port = free_port()
     env = os.environ | {
         "DATABASE_URL": database.app_dsn,
@@ -177,6 +191,7 @@ def server(database: Db) -> Iterator[tuple[subprocess.Popen[str], int]]:
         "NEUROPILOT_JWT_KEYS": ",".join(f"{k}:{s}" for k, s in settings_for(database).jwt_keys),
         "PORT": str(port),
         "NEUROPILOT_SHUTDOWN_GRACE_S": "10",
+        "NEUROPILOT_WORKERS": str(request.param),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "neuropilot", "serve"],
@@ -194,10 +209,13 @@ def server(database: Db) -> Iterator[tuple[subprocess.Popen[str], int]]:
             pass
         assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
         time.sleep(0.1)
-    yield proc, port
-    if proc.poll() is None:
-        proc.kill()
-        proc.communicate()
+    try:
+        assert len(spawned_workers(proc.pid)) == (request.param if request.param > 1 else 0)
+        yield proc, port
+    finally:
+        if proc.poll() is None:
+            proc.terminate()  # not kill: uvicorn's workers would outlive it, holding its stdout open
+            proc.communicate(timeout=30)
 
 
 def test_sigterm_drains_in_flight_requests_then_exits(

@@ -15,7 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from neuropilot.config import ConfigError, Settings
-from neuropilot.tokens import TokenError, Tokens, load_keys
+from neuropilot.tokens import LEEWAY_S, VERIFIED_CACHE_SIZE, TokenError, Tokens, load_keys
 from tests.conftest import JWT_KEYS, Person
 
 KID, SECRET = JWT_KEYS[0]
@@ -175,3 +175,40 @@ def test_uuid_subject_is_required() -> None:
     token = sign(claims(sub=str(uuid.uuid4()).upper()))
     with pytest.raises(TokenError):
         Tokens(load_keys(Settings(jwt_keys=JWT_KEYS))).verify_access(token)
+
+
+def test_verified_tokens_are_cached_by_their_exact_text_only() -> None:
+    """A cached token answers without verifying again; a token differing in any byte (a forged
+    signature, an edited payload) is verified on its own and refused."""
+    tokens = Tokens(load_keys(Settings(jwt_keys=JWT_KEYS)))
+    good = sign(claims(role="viewer"))
+    assert tokens.verify_access(good).role == "viewer"
+    header, payload, signature = good.split(".")
+    tampered = [
+        f"{header}.{payload}.{signature[:-2]}AA",
+        f"{header}.{_b64(json.dumps(claims(role='admin')).encode())}.{signature}",
+        f"{header}.{payload}.",
+    ]
+    for token in tampered:
+        with pytest.raises(TokenError):
+            tokens.verify_access(token)
+    assert tokens.verify_access(good).role == "viewer"
+
+
+def test_a_cached_token_still_expires() -> None:
+    tokens = Tokens(load_keys(Settings(jwt_keys=JWT_KEYS)))
+    now = int(time.time())
+    token = sign(claims(iat=now - 60, exp=now - LEEWAY_S + 1))  # valid for about one more second
+    assert tokens.verify_access(token)
+    time.sleep(1.5)
+    with pytest.raises(TokenError, match="expired"):
+        tokens.verify_access(token)
+
+
+def test_the_verified_cache_is_bounded() -> None:
+    tokens = Tokens(load_keys(Settings(jwt_keys=JWT_KEYS)))
+    signed = [sign(claims(jti=f"j{n}")) for n in range(VERIFIED_CACHE_SIZE + 10)]
+    for token in signed:
+        tokens.verify_access(token)
+    assert len(tokens._verified) == VERIFIED_CACHE_SIZE
+    assert signed[0] not in tokens._verified and signed[-1] in tokens._verified

@@ -8,6 +8,7 @@ inside PostgreSQL.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -270,3 +271,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS | {idempotency.Replay: idempotency.handle_replay},
         lifespan=lifespan,
     )
+
+
+# Python's cyclic GC, tuned for a request loop: collect the youngest generation after 100k net
+# allocations instead of 700, and leave everything alive at start-up out of every collection.
+# Measured under `make bench`: read p99 -30 %, reads +8 % (docs/performance.md).
+GC_THRESHOLDS = (100_000, 50, 50)
+
+
+def serve_app() -> Starlette:
+    """The app as `neuropilot serve` runs it in each worker process (uvicorn's factory): settings
+    from the environment, and the GC tuned once the code and its tables are loaded."""
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    return app

@@ -43,9 +43,9 @@ def _migrator_dsn(settings: Settings) -> str:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    """uvicorn with NEUROPILOT_WORKERS processes, each building the app from the environment
+    (neuropilot.app:serve_app), uvloop and httptools when installed (uvicorn[standard])."""
     import uvicorn
-
-    from neuropilot.app import create_app
 
     if settings.database_url is None:
         settings = _embedded(settings)
@@ -55,8 +55,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         created = ensure_demo(settings.migrator_database_url)
         if created:
             print(f"\n  demo admin created (shown once): {created[0]}  password: {created[1]}\n", flush=True)
+        # The workers read their settings from the environment: point them at the embedded database.
+        assert settings.database_url is not None
+        os.environ["DATABASE_URL"], os.environ["MIGRATOR_DATABASE_URL"] = settings.database_url, _migrator_dsn(settings)
     uvicorn.run(
-        create_app(settings),
+        "neuropilot.app:serve_app",
+        factory=True,
+        workers=settings.workers,
         host=settings.host,
         port=settings.port,
         proxy_headers=False,  # X-Forwarded-For is believed only from NEUROPILOT_TRUSTED_PROXIES

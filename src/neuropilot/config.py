@@ -66,6 +66,13 @@ def _keys(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(keys)
 
 
+def _workers(env: Mapping[str, str]) -> int:
+    workers = _int(env, "NEUROPILOT_WORKERS", 1)
+    if not 1 <= workers <= 64:
+        raise ConfigError(f"NEUROPILOT_WORKERS must be 1 to 64, got {workers}")
+    return workers
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
@@ -74,6 +81,7 @@ class Settings:
     env: str = "development"
     host: str = "127.0.0.1"
     port: int = 8080
+    workers: int = 1
     app_role: str = "neuropilot_app"
     statement_timeout_ms: int = 5000
     slow_query_ms: int = 100
@@ -125,6 +133,7 @@ class Settings:
             env=mode,
             host=env.get("HOST", "127.0.0.1"),
             port=_int(env, "PORT", 8080),
+            workers=_workers(env),
             app_role=env.get("NEUROPILOT_APP_ROLE", "neuropilot_app").strip() or "neuropilot_app",
             statement_timeout_ms=_int(env, "NEUROPILOT_STATEMENT_TIMEOUT_MS", 5000),
             slow_query_ms=_int(env, "NEUROPILOT_SLOW_QUERY_MS", 100),
