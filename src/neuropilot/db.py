@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import DictRow, dict_row
+from psycopg.types.string import TextLoader
 from psycopg_pool import AsyncConnectionPool
 from starlette.requests import Request
 
@@ -137,7 +138,9 @@ def _connect_options(settings: Settings) -> dict[str, Any]:
     so there every request runs in a transaction that sets the timeout locally."""
     options: dict[str, Any] = {"autocommit": True, "prepare_threshold": None}
     if settings.prepared_statements:
-        options |= {"prepare_threshold": 5, "options": f"-c statement_timeout={settings.statement_timeout_ms}"}
+        # TimeZone UTC (not Etc/UTC) also lets psycopg load timestamptz on its fast path (about 0.5 µs less a value).
+        startup = f"-c statement_timeout={settings.statement_timeout_ms} -c TimeZone=UTC"
+        options |= {"prepare_threshold": 5, "options": startup}
     return options
 
 
@@ -178,7 +181,8 @@ class Database:
 
     async def statement(self, identity: Identity, q: Query, params: dict[str, Any], *, readonly: bool) -> list[DictRow]:
         """Run one named query that sets the request context itself (its SQL takes %(user_id)s and
-        %(role)s) as a single autocommit statement. A dead pooled connection is replaced as in
+        %(role)s) as a single autocommit statement. numeric columns come back as their text (exact;
+        msgspec.convert makes the Decimal, cheaper than psycopg's loader). A dead pooled connection is replaced as in
         transaction(): always for a read, for a write only when the server said it ended the
         connection (the write cannot have committed). Behind PgBouncer it runs in transaction()."""
         params = params | {"user_id": identity.user_id, "role": identity.role}
@@ -189,6 +193,7 @@ class Database:
         attempts = pool.max_size + 1
         for attempt in range(1, attempts + 1):
             async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+                cur.adapters.register_loader("numeric", TextLoader)
                 started = time.perf_counter()
                 try:
                     await cur.execute(q.sql, params)
