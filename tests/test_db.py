@@ -8,7 +8,7 @@ import pytest
 from psycopg_pool import PoolTimeout
 
 from neuropilot.db import Database, Identity
-from neuropilot.queries import Query
+from neuropilot.queries import Query, QueryError
 from tests.conftest import settings_for
 from tests.pg import Db
 
@@ -106,3 +106,34 @@ def test_exhausted_pool_times_out_fast(database: Db) -> None:
     with pytest.raises(PoolTimeout):
         asyncio.run(with_db(run(database, pool_timeout_s=0.3), body))
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["one-statement", "in-a-transaction"])
+def test_statement_rows_must_have_the_columns_the_code_builds_from(database: Db, prepared: bool) -> None:
+    """Database.statement's tuples are built into Structs by position: a query whose columns differ in
+    name or order from what the caller expects is an error, never a silently shuffled object."""
+    both = q("select 1 as a, 2 as b, %(user_id)s as u, %(role)s as r", "many")
+
+    async def body(db: Database) -> list[tuple[object, ...]]:
+        with pytest.raises(QueryError, match=r"returns \('a', 'b', 'u', 'r'\)"):
+            await db.statement(ADMIN, both, {}, ("b", "a", "u", "r"), readonly=True)
+        with pytest.raises(QueryError):
+            await db.statement(ADMIN, both, {}, ("a", "b"), readonly=True)
+        return await db.statement(ADMIN, both, {}, ("a", "b", "u", "r"), readonly=True)
+
+    rows = asyncio.run(with_db(run(database, prepared_statements=prepared), body))
+    assert rows == [(1, 2, ADMIN.user_id, "admin")]
+
+
+def test_one_statement_context_does_not_survive_the_statement(database: Db) -> None:
+    """The statement sets app.user_id and app.role itself (as the *_as functions do): on the same
+    pooled connection, the next transaction sees neither."""
+    sets = q("select set_config('app.user_id', %(user_id)s, true), set_config('app.role', %(role)s, true)", "many")
+    settings = q("select current_setting('app.user_id', true) as u, current_setting('app.role', true) as r")
+
+    async def body(db: Database) -> object:
+        await db.statement(ADMIN, sets, {}, ("set_config", "set_config"), readonly=False)
+        async with db.transaction() as tx:
+            return await tx.one(settings)
+
+    assert asyncio.run(with_db(run(database), body)) == {"u": "", "r": ""}

@@ -77,7 +77,7 @@ def test_killed_connections_are_replaced_without_an_error(
 def test_one_statement_requests_are_bounded_by_the_connections_statement_timeout(database: Db) -> None:
     """Database.statement runs in autocommit, so no set_config can bound it: the connection's own
     statement_timeout (a startup option) does, and the connection stays usable."""
-    sleep = Query("SleepAsForTest", "many", "select pg_sleep(%(s)s), %(user_id)s::text, %(role)s::text", "test")
+    sleep = Query("SleepAsForTest", "many", "select pg_sleep(%(s)s) as slept, %(user_id)s::text as u", "test")
 
     async def run() -> None:
         db = Database(settings_for(database, statement_timeout_ms=200, pool_min_size=1, pool_max_size=1))
@@ -85,9 +85,9 @@ def test_one_statement_requests_are_bounded_by_the_connections_statement_timeout
         try:
             started = time.monotonic()
             with pytest.raises(psycopg.errors.QueryCanceled):
-                await db.statement(ANONYMOUS, sleep, {"s": 5}, readonly=True)
+                await db.statement(ANONYMOUS, sleep, {"s": 5}, ("slept", "u"), readonly=True)
             assert time.monotonic() - started < 2
-            assert len(await db.statement(ANONYMOUS, sleep, {"s": 0}, readonly=False)) == 1
+            assert len(await db.statement(ANONYMOUS, sleep, {"s": 0}, ("slept", "u"), readonly=False)) == 1
         finally:
             await db.close()
 

@@ -13,20 +13,19 @@ prepared statement on an autocommit connection: one round trip, its own implicit
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg import AsyncConnection, AsyncCursor
-from psycopg.rows import DictRow, dict_row
-from psycopg.types.string import TextLoader
+from psycopg import AsyncConnection, AsyncCursor, Column
+from psycopg.rows import DictRow, dict_row, tuple_row
 from psycopg_pool import AsyncConnectionPool
 from starlette.requests import Request
 
 from neuropilot.config import Settings
-from neuropilot.queries import Query, query
+from neuropilot.queries import Query, QueryError, query
 
 SET_REQUEST_CONTEXT = query("SetRequestContext")
 
@@ -83,10 +82,11 @@ class Tx:
         await self._run(q, params)
         return await self._cur.fetchall()
 
-    async def rows(self, q: Query, params: Params = None) -> list[DictRow]:
-        """Rows of a query of any kind (Database.statement's fallback path)."""
+    async def tuples(self, q: Query, params: Params, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        """Rows as tuples of `columns`, in that order (Database.statement's rows, in a transaction)."""
         await self._run(q, params)
-        return await self._cur.fetchall()
+        _check_columns(q, self._cur.description, columns)
+        return [tuple(row.values()) for row in await self._cur.fetchall()]
 
     async def exec(self, q: Query, params: Params = None) -> int:
         assert q.kind in ("exec", "execrows"), q.name
@@ -99,10 +99,12 @@ def identity_of(request: Request) -> Identity:
     return identity
 
 
-def request_statement(request: Request, q: Query, params: dict[str, Any]) -> Awaitable[list[DictRow]]:
+def request_statement(
+    request: Request, q: Query, params: dict[str, Any], columns: tuple[str, ...]
+) -> Awaitable[list[tuple[Any, ...]]]:
     """Database.statement as the request's caller: read-only (and on the replica) for GET."""
     db: Database = request.state.db
-    return db.statement(identity_of(request), q, params, readonly=request.method in ("GET", "HEAD"))
+    return db.statement(identity_of(request), q, params, columns, readonly=request.method in ("GET", "HEAD"))
 
 
 def request_transaction(request: Request, *, readonly: bool | None = None) -> AbstractAsyncContextManager[Tx]:
@@ -144,6 +146,12 @@ def _connect_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+def _check_columns(q: Query, description: Sequence[Column] | None, columns: tuple[str, ...]) -> None:
+    names = tuple(column.name for column in description or ())
+    if names != columns:
+        raise QueryError(f"{q.name} ({q.source}) returns {names}, the code expects {columns}")
+
+
 def _not_run(exc: psycopg.OperationalError) -> bool:
     """The server ended the connection (class 57: shut down, terminated by an admin) rather than it
     breaking somewhere in between: a statement sent on it did not commit."""
@@ -159,6 +167,7 @@ class Database:
         self.observe = observe
         self.statement_timeout = str(settings.statement_timeout_ms)
         self.one_statement = settings.prepared_statements
+        self._checked: set[str] = set()  # queries whose columns Database.statement has checked
         self.pool = _pool(settings.database_url, settings, "neuropilot")
         self.read_pool = (
             _pool(settings.database_read_url, settings, "neuropilot-read") if settings.database_read_url else None
@@ -179,24 +188,30 @@ class Database:
     def _pool_for(self, readonly: bool, replica: bool) -> AsyncConnectionPool[AsyncConnection[Any]]:
         return self.read_pool if replica and readonly and self.read_pool else self.pool
 
-    async def statement(self, identity: Identity, q: Query, params: dict[str, Any], *, readonly: bool) -> list[DictRow]:
+    async def statement(
+        self, identity: Identity, q: Query, params: dict[str, Any], columns: tuple[str, ...], *, readonly: bool
+    ) -> list[tuple[Any, ...]]:
         """Run one named query that sets the request context itself (its SQL takes %(user_id)s and
-        %(role)s) as a single autocommit statement. numeric columns come back as their text (exact;
-        msgspec.convert makes the Decimal, cheaper than psycopg's loader). A dead pooled connection is replaced as in
-        transaction(): always for a read, for a write only when the server said it ended the
-        connection (the write cannot have committed). Behind PgBouncer it runs in transaction()."""
+        %(role)s) as a single autocommit statement. Rows are tuples, so callers can build their
+        Structs positionally (cheaper than dict rows + msgspec.convert): the query's columns must be
+        exactly `columns`, checked on its first run in the process. A dead pooled connection is
+        replaced as in transaction(): always for a read, for a write only when the server said it
+        ended the connection (the write cannot have committed). Behind PgBouncer it runs in
+        transaction()."""
         params = params | {"user_id": identity.user_id, "role": identity.role}
         if not self.one_statement:
             async with self.transaction(identity, readonly=readonly, replica=readonly) as tx:
-                return await tx.rows(q, params)
+                return await tx.tuples(q, params, columns)
         pool = self._pool_for(readonly, replica=readonly)
         attempts = pool.max_size + 1
         for attempt in range(1, attempts + 1):
-            async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-                cur.adapters.register_loader("numeric", TextLoader)
+            async with pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
                 started = time.perf_counter()
                 try:
                     await cur.execute(q.sql, params)
+                    if q.name not in self._checked:
+                        _check_columns(q, cur.description, columns)
+                        self._checked.add(q.name)
                     return await cur.fetchall()
                 except psycopg.OperationalError as exc:
                     if attempt < attempts and conn.broken and (readonly or _not_run(exc)):

@@ -70,12 +70,15 @@ async def _insert_counts(tx: Tx, counts: list[CountCreate], prefix: str) -> list
     return msgspec.convert(rows, list[Count])
 
 
-def _created_count(row: dict[str, Any] | None) -> Count:
+COUNT_AS_COLUMNS = (*Count.__struct_fields__, "refused")
+
+
+def _created_count(rows: list[tuple[Any, ...]]) -> Count:
     """CreateCountAs's row: the count, or a 422 naming the refused reference (nothing was written)."""
-    assert row is not None
-    if row["refused"]:
-        raise invalid(f"$.{row['refused']}_id", f"no active {row['refused']} with this id")
-    return msgspec.convert(row, Count)
+    ((*count, refused),) = rows
+    if refused:
+        raise invalid(f"$.{refused}_id", f"no active {refused} with this id")
+    return Count(*count)
 
 
 async def create_count(request: Request) -> Response:
@@ -92,12 +95,12 @@ async def create_count(request: Request) -> Response:
         "details": audit.details_param(msgspec.structs.asdict(body)),
     } | audit.request_meta(request)
     if not idempotency.requested(request):
-        (row,) = await request_statement(request, CREATE_COUNT_AS, params)
-        return resource_response(_created_count(row), 201)
+        count = _created_count(await request_statement(request, CREATE_COUNT_AS, params, COUNT_AS_COLUMNS))
+        return resource_response(count, 201)
     async with request_transaction(request) as tx:
         await idempotency.begin(tx, request)
-        count = _created_count(await tx.one(CREATE_COUNT_AS, params | asdict(identity_of(request))))
-        return await idempotency.created(tx, request, count)
+        created = await tx.tuples(CREATE_COUNT_AS, params | asdict(identity_of(request)), COUNT_AS_COLUMNS)
+        return await idempotency.created(tx, request, _created_count(created))
 
 
 async def create_count_batch(request: Request) -> Response:

@@ -42,10 +42,11 @@ async def keyset_list(
         raise invalid("cursor", "not a cursor this API returned")
     values = cursor or list(first or (None,) * len(position))
     params = filters | dict(zip(position, values, strict=True)) | {"limit": limit + 1}
-    if one_statement:
-        rows = await request_statement(request, q, params)
+    if one_statement:  # tuples in the Struct's field order: built positionally
+        fields: tuple[str, ...] = kind.__struct_fields__  # type: ignore[attr-defined]
+        items = [kind(*row) for row in await request_statement(request, q, params, fields)]
     else:
         async with request_transaction(request) as tx:
-            rows = await tx.many(q, params)
-    data, next_cursor = page(msgspec.convert(rows, list[kind]), limit, key)  # type: ignore[valid-type]
+            items = msgspec.convert(await tx.many(q, params), list[kind])  # type: ignore[valid-type]
+    data, next_cursor = page(items, limit, key)
     return json_response({"data": data, "next_cursor": next_cursor})

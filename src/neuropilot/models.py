@@ -152,7 +152,9 @@ class ItemUpdate(Body):
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
-class Item(msgspec.Struct, kw_only=True):
+class Item(msgspec.Struct):
+    """Positional too: the one-statement list builds it from tuple rows (db.Database.statement)."""
+
     id: uuid.UUID
     item_number: str
     name: str
@@ -177,7 +179,9 @@ class CountBatch(Body):
     counts: Annotated[list[CountCreate], Meta(min_length=1, max_length=500)]
 
 
-class Count(msgspec.Struct, kw_only=True):
+class Count(msgspec.Struct):
+    """Positional too: POST /v1/counts builds it from a tuple row (db.Database.statement)."""
+
     id: uuid.UUID
     item_id: uuid.UUID
     location_id: uuid.UUID
