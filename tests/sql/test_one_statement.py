@@ -14,8 +14,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.pg import Cluster, Db
-from tests.sql.test_rls import ITEM_ID, LOCATION_ID, ROLES, SPARE_ITEM_ID, USER_IDS, seed
+from tests.pg import Db
+from tests.sql.test_rls import ITEM_ID, LOCATION_ID, ROLES, SPARE_ITEM_ID, USER_IDS
 
 LIST = "select item_number from list_items_by_category_as(%s, %s, %s, %s, %s)"
 COUNT = (
@@ -25,18 +25,6 @@ FUNCTIONS = (
     "list_items_by_category_as(text, text, text, text, integer)",
     "create_count_as(text, text, uuid, uuid, numeric, timestamptz, jsonb, inet, text)",
 )
-
-
-@pytest.fixture(scope="module")
-def db(cluster: Cluster) -> Iterator[Db]:
-    db = cluster.clone()
-    try:
-        with psycopg.connect(db.owner_dsn, autocommit=True) as owner:
-            seed(owner)
-            owner.execute("update item set category = 'dry goods'")
-        yield db
-    finally:
-        cluster.drop(db.name)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
 
-from tests.pg import TABLES, Cluster, Db
+from tests.pg import TABLES, Db
 
 ROLES = ("admin", "manager", "counter", "viewer")
 NONE = "none"  # a transaction that never set app.user_id / app.role
@@ -219,8 +219,8 @@ def seed(owner: psycopg.Connection) -> None:
         "insert into location (id, code, name, temp_zone) values (%s, 'DRY-1', 'Dry store', 'dry')", (LOCATION_ID,)
     )
     owner.execute(
-        "insert into item (id, item_number, name, unit)"
-        " values (%s, 'FLOUR', 'Flour', 'kg'), (%s, 'SPARE', 'Spare', 'ea')",
+        "insert into item (id, item_number, name, unit, category)"
+        " values (%s, 'FLOUR', 'Flour', 'kg', 'dry goods'), (%s, 'SPARE', 'Spare', 'ea', 'dry goods')",
         (ITEM_ID, SPARE_ITEM_ID),
     )
     owner.execute(
@@ -242,17 +242,6 @@ def seed(owner: psycopg.Connection) -> None:
         "insert into audit_log (actor_id, action, entity, entity_id) values (%s, 'create', 'item', %s)",
         (USER_IDS["admin"], ITEM_ID),
     )
-
-
-@pytest.fixture(scope="module")
-def db(cluster: Cluster) -> Iterator[Db]:
-    db = cluster.clone()
-    try:
-        with psycopg.connect(db.owner_dsn, autocommit=True) as owner:
-            seed(owner)
-        yield db
-    finally:
-        cluster.drop(db.name)
 
 
 @pytest.fixture(scope="module")
