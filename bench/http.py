@@ -1136,7 +1136,7 @@ def fetch_variants(db: Database) -> list[str]:
     params = {"category": "cat-07", "after": "", "limit": 51}
     out = ["ListItemsByCategory + fetchall of its 51 rows (client CPU µs, includes the round trip):"]
     variants: list[tuple[str, Any, bool, bool]] = [
-        ("dict_row, text format (as now)", dict_row, False, False),
+        ("dict_row, text format (the plain path)", dict_row, False, False),
         ("tuple_row, text format", tuple_row, False, False),
         ("dict_row, numeric loaded as str", dict_row, False, True),
         ("dict_row, binary format", dict_row, True, False),
@@ -1197,7 +1197,7 @@ def micro(db: Database, items: list[str]) -> list[str]:
     )
     out.append(
         f"  {per_call_us(lambda: metrics.query_latency.labels('ListItemsByCategory').observe(0.001)):8.1f}  "
-        "prometheus: one named-query histogram observation (a read makes 2, a write 4)"
+        "prometheus: one named-query histogram observation (one per statement)"
     )
     with psycopg.connect(db.app_dsn, row_factory=dict_row) as conn:
         conn.execute("select set_config('app.role', 'viewer', false)")
@@ -1214,10 +1214,10 @@ def micro(db: Database, items: list[str]) -> list[str]:
     out.append("one connection, the API's transactions back to back, five ways:")
     for workload in ("read", "write"):
         for label, dsn, mode in (
-            ("TCP, a round trip per statement (now)", url(db.app_dsn), "statements"),
+            ("TCP, a round trip per statement", url(db.app_dsn), "statements"),
             ("TCP, psycopg pipeline mode", url(db.app_dsn), "pipeline"),
             ("TCP, batched (client-side binding)", url(db.app_dsn), "batched"),
-            ("TCP, one statement (a PL/pgSQL function)", url(db.app_dsn), "function"),
+            ("TCP, one statement (PL/pgSQL; the API now)", url(db.app_dsn), "function"),
             ("Unix socket, a round trip per statement", db.socket_dsn, "statements"),
         ):
             result = asyncio.run(_transactions(dsn, workload, mode, items, 3.0))
