@@ -126,7 +126,6 @@ def _pool(dsn: str, settings: Settings, name: str) -> AsyncConnectionPool[AsyncC
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         timeout=settings.pool_timeout_s,
-        # None turns server-side prepared statements off (PgBouncer in transaction mode).
         kwargs=_connect_options(settings),
         name=name,
         open=False,
@@ -137,7 +136,8 @@ def _connect_options(settings: Settings) -> dict[str, Any]:
     """Autocommit connections: transaction() sends BEGIN itself, Database.statement runs alone.
     On a direct connection the session carries statement_timeout, which bounds one-statement
     requests; behind PgBouncer (prepared statements off) startup options are not passed through,
-    so there every request runs in a transaction that sets the timeout locally."""
+    so there every request runs in a transaction that sets the timeout locally (and prepare_threshold
+    None turns server-side prepared statements off)."""
     options: dict[str, Any] = {"autocommit": True, "prepare_threshold": None}
     if settings.prepared_statements:
         # TimeZone UTC (not Etc/UTC) also lets psycopg load timestamptz on its fast path (about 0.5 µs less a value).
