@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
-from tests.pg import Cluster, Db
+from tests.pg import Db
 
 ADMIN_ID = uuid.UUID("00000000-0000-4000-8000-0000000000d1")
 CHANGES = {
@@ -21,30 +20,18 @@ CHANGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def db(cluster: Cluster) -> Iterator[Db]:
-    db = cluster.clone()
-    try:
-        with psycopg.connect(db.owner_dsn, autocommit=True) as owner:
-            owner.execute(
-                "insert into app_user (id, email, display_name, role, password_hash)"
-                " values (%s, 'admin@example.test', 'Admin', 'admin', 'hash')",
-                (ADMIN_ID,),
-            )
-            for action in ("login", "create"):
-                owner.execute(
-                    "insert into audit_log (actor_id, action, entity, details) values (%s, %s, 'item', %s)",
-                    (ADMIN_ID, action, '{"name": "Flour"}'),
-                )
-        yield db
-    finally:
-        cluster.drop(db.name)
-
-
-@pytest.fixture(scope="module")
-def owner(db: Db) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(db.owner_dsn, autocommit=True) as conn:
-        yield conn
+def seed(owner: psycopg.Connection) -> None:
+    """An admin and two audit rows, as the owner (tests/sql/conftest.py runs it once per module)."""
+    owner.execute(
+        "insert into app_user (id, email, display_name, role, password_hash)"
+        " values (%s, 'admin@example.test', 'Admin', 'admin', 'hash')",
+        (ADMIN_ID,),
+    )
+    for action in ("login", "create"):
+        owner.execute(
+            "insert into audit_log (actor_id, action, entity, details) values (%s, %s, 'item', %s)",
+            (ADMIN_ID, action, '{"name": "Flour"}'),
+        )
 
 
 def audit_rows(owner: psycopg.Connection) -> list[tuple[Any, ...]]:

@@ -8,16 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.pg import TABLES, Cluster, Db
-
-
-@pytest.fixture(scope="module")
-def db(cluster: Cluster) -> Iterator[Db]:
-    db = cluster.clone()
-    try:
-        yield db
-    finally:
-        cluster.drop(db.name)
+from tests.pg import TABLES, Db
 
 
 @pytest.fixture(scope="module")

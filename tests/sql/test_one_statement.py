@@ -16,6 +16,7 @@ import pytest
 
 from tests.pg import Db
 from tests.sql.test_rls import ITEM_ID, LOCATION_ID, ROLES, SPARE_ITEM_ID, USER_IDS
+from tests.sql.test_rls import seed as seed  # this module's database is seeded as test_rls's (conftest.py)
 
 LIST = "select item_number from list_items_by_category_as(%s, %s, %s, %s, %s)"
 COUNT = (
@@ -31,12 +32,6 @@ FUNCTIONS = (
 def app(db: Db) -> Iterator[psycopg.Connection]:
     """The app role, in autocommit as the API's pool: every statement is its own transaction."""
     with psycopg.connect(db.app_dsn, autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture
-def owner(db: Db) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(db.owner_dsn, autocommit=True) as conn:
         yield conn
 
 

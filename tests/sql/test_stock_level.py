@@ -58,25 +58,13 @@ where p.item_id = any(%s)
 """
 
 
-@pytest.fixture(scope="module")
-def db(cluster: Cluster) -> Iterator[Db]:
-    db = cluster.clone()
-    try:
-        with psycopg.connect(db.owner_dsn, autocommit=True) as owner:
-            for role, user_id in USER_IDS.items():
-                owner.execute(
-                    "insert into app_user (id, email, display_name, role, password_hash) values (%s, %s, %s, %s, 'x')",
-                    (user_id, f"{role}@example.test", role.title(), role),
-                )
-        yield db
-    finally:
-        cluster.drop(db.name)
-
-
-@pytest.fixture(scope="module")
-def owner(db: Db) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(db.owner_dsn, autocommit=True) as conn:
-        yield conn
+def seed(owner: psycopg.Connection) -> None:
+    """One user per role, as the owner (tests/sql/conftest.py runs it once per module)."""
+    for role, user_id in USER_IDS.items():
+        owner.execute(
+            "insert into app_user (id, email, display_name, role, password_hash) values (%s, %s, %s, %s, 'x')",
+            (user_id, f"{role}@example.test", role.title(), role),
+        )
 
 
 def new_item(owner: psycopg.Connection) -> uuid.UUID:
