@@ -39,6 +39,7 @@ TABLES = (
     "refresh_token",
     "idempotency_key",
     "stock_level",
+    "item_pack",
 )
 
 

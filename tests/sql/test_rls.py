@@ -32,7 +32,7 @@ SPARE_ITEM_ID = uuid.UUID("00000000-0000-4000-8000-0000000000b2")  # no history:
 ORDER_ID = uuid.UUID("00000000-0000-4000-8000-0000000000c1")
 
 # What the contract allows (CONTRACT §3, §4), written down by hand, not read from sql/policies.
-# Seed: 4 users (one per role), 1 location, 2 items (one with history, one spare), 1 count, 1 movement,
+# Seed: 4 users (one per role), 1 location, 2 items (one with history, one spare), 1 pack, 1 count, 1 movement,
 # 1 purchase order with 1 line, 1 audit row, and 1 refresh token and 1 idempotency key per user; the
 # count and the movement give 1 stock_level row (written by the triggers).
 # A number is the rows visible (select) or affected (update, delete; RLS hides a row → 0);
@@ -85,6 +85,10 @@ stock_level          select     1       1        1        1       0
 stock_level          insert     denied  denied   denied   denied  denied
 stock_level          update     denied  denied   denied   denied  denied
 stock_level          delete     denied  denied   denied   denied  denied
+item_pack            select     1       1        1        1       0
+item_pack            insert     ok      ok       denied   denied  denied
+item_pack            update     1       1        0        0       0
+item_pack            delete     denied  denied   denied   denied  denied
 """
 
 # One statement per table and operation. %(me)s is the user id the row claims (counted_by, created_by,
@@ -150,6 +154,11 @@ STATEMENTS: dict[str, dict[str, str]] = {
         "insert": "insert into stock_level (item_id, location_id, on_hand) values (%(spare_item)s, %(location)s, 1)",
         "update": "update stock_level set on_hand = on_hand + 1",
         "delete": "delete from stock_level",
+    },
+    "item_pack": {
+        "insert": "insert into item_pack (item_id, name, qty) values (%(item)s, 'bag', 25)",
+        "update": "update item_pack set qty = qty + 1",
+        "delete": "delete from item_pack",
     },
 }
 
@@ -223,6 +232,7 @@ def seed(owner: psycopg.Connection) -> None:
         " values (%s, 'FLOUR', 'Flour', 'kg', 'dry goods'), (%s, 'SPARE', 'Spare', 'ea', 'dry goods')",
         (ITEM_ID, SPARE_ITEM_ID),
     )
+    owner.execute("insert into item_pack (item_id, name, qty) values (%s, 'case', 6)", (ITEM_ID,))
     owner.execute(
         "insert into inventory_count (item_id, location_id, counted_by, qty_on_hand) values (%s, %s, %s, 5)",
         (ITEM_ID, LOCATION_ID, USER_IDS["counter"]),
