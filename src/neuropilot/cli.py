@@ -1,4 +1,4 @@
-"""The `neuropilot` command: serve, migrate, user create, demo-data, backup [verify], restore."""
+"""The `neuropilot` command: serve, migrate, user create, demo-data, backup [verify], restore, doctor."""
 
 from __future__ import annotations
 
@@ -196,11 +196,17 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-data", help="add the demo data set to the database")
     demo.add_argument("--admin-email", default="admin@neuropilot.local", help="the admin the rows are attributed to")
     demo.set_defaults(func=cmd_demo_data)
+    doctor = sub.add_parser("doctor", help="the pre-deploy check of the environment and database (exit 1 on FAIL)")
+    doctor.add_argument("--json", action="store_true", help='print {"checks": [{"name", "status", "detail"}]}')
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "doctor":  # it reports a bad environment as a FAIL instead of refusing it
+        from neuropilot import doctor
+
+        return doctor.main(args.json)
     try:
         args.func(Settings.from_env(os.environ), args)
     except (CliError, ConfigError, MigrationError, passwords.WeakPassword, ValueError) as exc:
