@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +18,7 @@ from starlette.testclient import TestClient
 
 from neuropilot.app import create_app
 from neuropilot.cli import MULTIPROC_ENV, metrics_directory
+from neuropilot.metrics import forget_dead_workers
 from tests.conftest import Person, settings_for
 from tests.pg import Db
 from tests.serving import serve_env, served
@@ -196,3 +199,15 @@ def test_serve_gives_several_workers_a_fresh_metrics_directory(monkeypatch: pyte
     with metrics_directory(2):
         assert sorted(p.name for p in configured.iterdir()) == ["keep.txt"]
     assert configured.is_dir()
+
+
+def test_a_new_worker_removes_the_live_gauges_of_workers_that_died(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    for pid in (gone.pid, os.getpid()):
+        (tmp_path / f"gauge_livesum_{pid}.db").write_bytes(b"")
+    (tmp_path / f"counter_{gone.pid}.db").write_bytes(b"")
+    forget_dead_workers(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"gauge_livesum_{os.getpid()}.db", f"counter_{gone.pid}.db"]  # a dead worker's counts still count
+    )

@@ -65,7 +65,8 @@ def forget_dead_workers(directory: str) -> None:
     """Remove the live-gauge files of workers that died without a shutdown (killed, crashed)."""
     for path in Path(directory).iterdir():
         if (match := _LIVE_GAUGE_FILE.match(path.name)) and not _alive(int(match[1])):
-            multiprocess.mark_process_dead(int(match[1]), directory)  # type: ignore[no-untyped-call]
+            with contextlib.suppress(FileNotFoundError):  # another new worker may remove it first
+                multiprocess.mark_process_dead(int(match[1]), directory)  # type: ignore[no-untyped-call]
 
 
 class _PoolCollector(Collector):
