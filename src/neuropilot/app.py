@@ -45,7 +45,7 @@ from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
 from neuropilot.health import health
 from neuropilot.kitchen_models import UsageReport, WasteCreate, WasteReport
-from neuropilot.metrics import Metrics, metrics_endpoint
+from neuropilot.metrics import Metrics, metrics_endpoint, multiprocess_dir
 from neuropilot.models import (
     AuditEntry,
     CategoryValuation,
@@ -256,7 +256,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             log.warning("slow_query", query=name, duration_ms=round(seconds * 1000, 1))
 
     database = Database(settings, observe_query)
-    metrics = Metrics(database.pool.get_stats, settings.backup_metrics_file)
+    metrics = Metrics(database.pool.get_stats, settings.backup_metrics_file, multiprocess_dir())
     tokens = Tokens(load_keys(settings))
     limiter = ratelimit.build_limiter(settings)
     login_guard = ratelimit.LoginGuard(limiter, settings.login_max_failures, settings.login_window_s)
@@ -266,14 +266,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await database.open()
         try:
-            yield {
-                "db": database,
-                "settings": settings,
-                "tokens": tokens,
-                "login_guard": login_guard,
-                "metrics": metrics,
-                "openapi": spec,
-            }
+            async with metrics.running():
+                yield {
+                    "db": database,
+                    "settings": settings,
+                    "tokens": tokens,
+                    "login_guard": login_guard,
+                    "metrics": metrics,
+                    "openapi": spec,
+                }
         finally:
             await database.close()
             await limiter.aclose()
