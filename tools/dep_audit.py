@@ -14,8 +14,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,10 +47,13 @@ class Report:
         if self.not_run and self.audited == 0:
             out.append(f"AUDIT NOT RUN ({self.name}): {'; '.join(self.not_run)}")
         elif self.not_run:
-            out.append(f"AUDIT INCOMPLETE ({self.name}): {'; '.join(self.not_run)}")
+            out.append(f"AUDIT INCOMPLETE ({self.name}): {self._counts()}; not audited: {'; '.join(self.not_run)}")
         else:
-            out.append(f"audit ({self.name}): {self.audited} packages, {len(self.fixable)} fixable vulnerabilities")
+            out.append(f"audit ({self.name}): {self._counts()}")
         return out
+
+    def _counts(self) -> str:
+        return f"{self.audited} packages audited, {len(self.fixable)} fixable vulnerabilities"
 
 
 def judge_pip_audit(data: dict[str, Any]) -> Report:
@@ -92,16 +99,69 @@ def judge_npm_audit(data: dict[str, Any]) -> Report:
 
 
 def run_pip_audit(lock: Path) -> Report:
-    """PyPI's vulnerability data first (what pip-audit asks by default), OSV's when PyPI's did not answer."""
+    """PyPI's vulnerability data first (what pip-audit asks by default), OSV's when PyPI's did not answer,
+    and when neither did, PyPI's data for each project's newest release (newest_release_audit)."""
     reasons = []
     for service in ("pypi", "osv"):
         report = _pip_audit(lock, service)
         if report.audited:
             return report
-        reasons.append(f"{service}: {'; '.join(report.not_run)}")
-    report = Report("python")
-    report.not_run = reasons
+        reasons.append(f"pip-audit -s {service}: {'; '.join(report.not_run)}")
+    for reason in reasons:
+        print(f"pip-audit could not ask its service: {reason}")
+    report = newest_release_audit(lock)
+    if not report.audited:
+        report.not_run = reasons + report.not_run
     return report
+
+
+def locked_pins(lock: Path) -> list[tuple[str, str]]:
+    """(name, version) of every pin, whatever its environment marker: each may be installed somewhere."""
+    return re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", lock.read_text(), re.MULTILINE)
+
+
+Fetch = Callable[[tuple[str, str]], tuple[str, str, "dict[str, Any] | str"]]
+
+
+def newest_release_audit(lock: Path, fetch: Fetch | None = None) -> Report:
+    """The fallback where pip-audit's per-version lookups are refused: PyPI's project JSON
+    (/pypi/<name>/json) carries the known vulnerabilities of the project's *newest* release, so it
+    audits every pin that is the newest release (after `make lock UPGRADE=1`, nearly all) and
+    names the others as not audited."""
+    report = Report("python, PyPI data of the newest release")
+    behind, failed = [], []
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for name, version, answer in pool.map(fetch or _project_json, locked_pins(lock)):
+            if isinstance(answer, str):
+                failed.append(f"{name} ({answer})")
+            elif answer["info"]["version"] != version:
+                behind.append(f"{name} {version} (newest {answer['info']['version']})")
+            else:
+                report.audited += 1
+                for vuln in answer.get("vulnerabilities") or []:
+                    if vuln.get("withdrawn"):
+                        continue
+                    text = f"{name} {version} {vuln['id']}"
+                    fixed = vuln.get("fixed_in") or []
+                    if fixed:
+                        report.fixable.append(f"{text} (fixed in {', '.join(fixed)})")
+                    else:
+                        report.unfixed.append(text)
+    if behind:
+        report.not_run.append(f"{len(behind)} pins are not their project's newest release: {', '.join(behind)}")
+    if failed:
+        report.not_run.append(f"{len(failed)} projects' data could not be read: {', '.join(failed[:5])}")
+    return report
+
+
+def _project_json(pin: tuple[str, str]) -> tuple[str, str, dict[str, Any] | str]:
+    name, version = pin
+    url = f"https://pypi.org/pypi/{name}/json"
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return name, version, json.load(response)
+    except (OSError, ValueError) as exc:
+        return name, version, str(exc)[:120]
 
 
 def _pip_audit(lock: Path, service: str) -> Report:

@@ -35,7 +35,7 @@ def test_a_vulnerability_with_a_fix_fails_and_one_without_prints(capsys: pytest.
 
     unfixed_only = judge_pip_audit(pip_audit_json({"name": "ecdsa", "version": "0.19.1", "vulns": [{"id": "X"}]}))
     assert decide([unfixed_only], required=True) == 0
-    assert "audit (python): 1 packages, 0 fixable" in capsys.readouterr().out
+    assert "audit (python): 1 packages audited, 0 fixable vulnerabilities" in capsys.readouterr().out
 
 
 def test_an_audit_that_could_not_ask_the_service_says_so_and_fails_only_when_required(
@@ -55,18 +55,50 @@ def test_an_audit_that_could_not_ask_the_service_says_so_and_fails_only_when_req
         pip_audit_json({"name": "idna", "version": "3.10", "vulns": []}, {"name": "x", "skip_reason": "gone"})
     )
     assert decide([partly], required=True) == 1
-    assert "AUDIT INCOMPLETE (python): 1 of 2 locked packages not audited" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "AUDIT INCOMPLETE (python): 1 packages audited, 0 fixable vulnerabilities; not audited: 1 of 2" in out
 
 
-def test_the_real_pip_audit_on_a_locked_package_is_either_a_result_or_a_loud_not_run(tmp_path: Path) -> None:
+def test_the_real_audit_of_a_locked_package_is_either_a_result_or_a_loud_not_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lock = (ROOT / "requirements.lock").read_text()
     entry = re.search(r"^idna==.*?(?=^\S)", lock, re.MULTILINE | re.DOTALL)
     assert entry, "idna is locked (via anyio)"
     (tmp_path / "one.lock").write_text(entry[0])
     report = dep_audit.run_pip_audit(tmp_path / "one.lock")
-    assert report.audited == 1 or (report.audited == 0 and report.not_run), report
     if report.not_run:
-        assert report.lines()[-1].startswith("AUDIT NOT RUN (python): pypi: ")
+        assert report.lines()[-1].startswith(("AUDIT NOT RUN (python", "AUDIT INCOMPLETE (python")), report
+    else:
+        assert report.audited == 1, report
+        assert report.lines()[-1].startswith("audit (python")
+
+
+def test_a_pin_older_than_the_newest_release_is_named_as_not_audited(tmp_path: Path) -> None:
+    (tmp_path / "old.lock").write_text("idna==2.0 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    report = dep_audit.newest_release_audit(tmp_path / "old.lock")
+    assert report.audited == 0 and report.not_run and "idna" in report.not_run[0], report
+    assert report.lines()[-1].startswith("AUDIT NOT RUN (python, PyPI data of the newest release): ")
+
+
+def test_the_newest_release_data_fails_on_a_fixable_vulnerability(tmp_path: Path) -> None:
+    """PyPI's project JSON as it reads (info.version, vulnerabilities with fixed_in and withdrawn)."""
+    (tmp_path / "two.lock").write_text("jinja2==3.1.4 \\\n    --hash=sha256:" + "0" * 64 + "\nidna==3.10\n")
+    answers = {
+        "jinja2": {
+            "info": {"version": "3.1.4"},
+            "vulnerabilities": [
+                {"id": "GHSA-h75v-3vvj-5mfj", "fixed_in": ["3.1.5"], "withdrawn": None},
+                {"id": "PYSEC-0000-1", "fixed_in": ["9"], "withdrawn": "2025-01-01T00:00:00Z"},
+            ],
+        },
+        "idna": {"info": {"version": "3.11"}, "vulnerabilities": []},
+    }
+    report = dep_audit.newest_release_audit(tmp_path / "two.lock", fetch=lambda pin: (*pin, answers[pin[0]]))
+    assert report.audited == 1
+    assert report.fixable == ["jinja2 3.1.4 GHSA-h75v-3vvj-5mfj (fixed in 3.1.5)"]
+    assert report.not_run == ["1 pins are not their project's newest release: idna 3.10 (newest 3.11)"]
+    assert decide([report], required=False) == 1
 
 
 NPM_405 = {
