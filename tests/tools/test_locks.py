@@ -75,8 +75,9 @@ def test_the_runtime_and_build_locks_agree_with_the_dev_lock() -> None:
 
 def test_make_install_and_the_image_install_only_what_the_locks_pin() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    assert "pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock" in makefile
-    assert "pip install --quiet --no-deps --no-build-isolation -e ." in makefile
+    assert "uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements-dev.lock" in makefile
+    assert "uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e ." in makefile
+    assert "pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(VENV)/uv.lock" in makefile
     image = (ROOT / "Containerfile").read_text()
     assert "--require-hashes -r requirements.lock" in image and "--require-hashes -r requirements-build.lock" in image
     installs = [line for line in image.splitlines() if "pip install" in line or "pip wheel" in line]
