@@ -16,12 +16,12 @@ $(BIN)/uv: requirements-dev.lock
 	touch $@
 
 # Exactly what requirements-dev.lock pins (every file's hash checked, the build backend included), then the
-# project itself without resolving anything; `pip check` catches a pyproject.toml dependency the lock lacks.
+# project itself without resolving anything; then a check that pyproject.toml asks for nothing the lock lacks.
 $(STAMP): pyproject.toml requirements-dev.lock $(BIN)/uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements-dev.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
-	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; \
-	  echo "requirements-dev.lock does not satisfy pyproject.toml: run 'make lock' (README \"Supply chain\")"; exit 1; }
+	$(BIN)/python -m tools.check_installed
+	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; exit 1; }
 	touch $(STAMP)
 
 install: $(STAMP)
