@@ -62,9 +62,7 @@ def test_the_expression_parser_finds_metrics_and_nothing_else() -> None:
     assert metrics_in(expr) == {"x_seconds_bucket", "y_total", "z"}
 
 
-def test_every_panel_uses_only_metrics_the_api_exposes(
-    client: TestClient, people: dict[str, Person], kitchen: dict[str, str]
-) -> None:
+def test_every_panel_uses_only_metrics_the_api_exposes(client: TestClient, people: dict[str, Person]) -> None:
     client.get("/v1/items", headers=people["viewer"].headers)  # a request and a named query have been observed
     available = exposed_series(scrape(client)) | NOT_YET_SCRAPED
     assert {"neuropilot_http_request_duration_seconds_bucket", "neuropilot_http_requests_total"} <= available
