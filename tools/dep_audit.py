@@ -6,7 +6,8 @@ floor in pyproject.toml); it prints the ones without a fix. An audit that could 
 service (no network, a proxy refusing the API, a package the service does not know) is never reported as
 clean: it prints `AUDIT NOT RUN: <reason>` (or `AUDIT INCOMPLETE`), and fails only when
 NEUROPILOT_AUDIT_REQUIRED=1 — set that wherever the service is reachable, so an outage there is loud *and*
-red. README "Supply chain".
+red. Where pip-audit's services are unreachable but PyPI's project pages are not (this project's CI),
+newest_release_audit still audits every pin that is its project's newest release. README "Supply chain".
 """
 
 from __future__ import annotations
