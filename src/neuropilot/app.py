@@ -41,6 +41,7 @@ from neuropilot.config import ConfigError, Settings
 from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
 from neuropilot.health import health
+from neuropilot.httpguard import BoundedHttpToolsProtocol
 from neuropilot.metrics import Metrics, metrics_endpoint
 from neuropilot.models import (
     AuditEntry,
@@ -282,7 +283,9 @@ GC_THRESHOLDS = (100_000, 50, 50)
 def serve_app() -> Starlette:
     """The app as `neuropilot serve` runs it in each worker process (uvicorn's factory): settings
     from the environment, and the GC tuned once the code and its tables are loaded."""
-    app = create_app()
+    settings = Settings.from_env()
+    app = create_app(settings)
+    BoundedHttpToolsProtocol.configure(settings)
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

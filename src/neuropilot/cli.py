@@ -44,7 +44,7 @@ def _migrator_dsn(settings: Settings) -> str:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     """uvicorn with NEUROPILOT_WORKERS processes, each building the app from the environment
-    (neuropilot.app:serve_app), uvloop and httptools when installed (uvicorn[standard])."""
+    (neuropilot.app:serve_app), uvloop when installed, and httptools with bounded request heads."""
     import uvicorn
 
     if settings.database_url is None:
@@ -61,6 +61,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     uvicorn.run(
         "neuropilot.app:serve_app",
         factory=True,
+        http="neuropilot.httpguard:BoundedHttpToolsProtocol",  # bounded request heads (httpguard.py)
         workers=settings.workers,
         host=settings.host,
         port=settings.port,
