@@ -59,10 +59,8 @@ _TITLES = {408: "Request Timeout", 414: "URI Too Long", 431: "Request Header Fie
 
 def refusal(status: int, detail: str) -> bytes:
     """A complete problem+json response that closes the connection (no app, so no middleware, runs)."""
-    body = msgspec.json.encode(
-        {"type": "about:blank", "title": _TITLES[status], "status": status, "detail": detail,
-         "request_id": uuid.uuid4().hex}  # fmt: skip
-    )
+    problem = {"type": "about:blank", "title": _TITLES[status], "status": status, "detail": detail}
+    body = msgspec.json.encode(problem | {"request_id": uuid.uuid4().hex})
     head = (
         b"content-type: application/problem+json\r\nx-content-type-options: nosniff\r\n"
         b"cache-control: no-store\r\nconnection: close\r\ncontent-length: %d\r\n\r\n" % len(body)
