@@ -35,6 +35,7 @@ from neuropilot import (
     security,
     stock,
     users,
+    validation,
 )
 from neuropilot.auth import AuthenticationMiddleware, Endpoint
 from neuropilot.config import ConfigError, Settings
@@ -239,7 +240,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     database = Database(settings, observe_query)
     metrics = Metrics(database.pool.get_stats, settings.backup_metrics_file)
-    tokens = Tokens(load_keys(settings))
+    keys = load_keys(settings)
+    tokens = Tokens(keys)
+    validation.configure_cursors(tuple(secret for _, secret in keys))
     limiter = ratelimit.build_limiter(settings)
     login_guard = ratelimit.LoginGuard(limiter, settings.login_max_failures, settings.login_window_s)
     spec = openapi.document(ROUTES)
