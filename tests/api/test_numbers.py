@@ -78,9 +78,7 @@ def test_a_huge_integer_where_the_body_wants_a_number_is_422(client: TestClient,
     assert r.json()["errors"][0]["path"] == "$.lines[0].req_qty"
 
 
-def test_a_huge_content_length_is_refused_before_the_body_is_read(
-    client: TestClient, people: dict[str, Person]
-) -> None:
+def test_a_huge_content_length_is_refused_unread(client: TestClient, people: dict[str, Person]) -> None:
     h = people["manager"].headers | {"Content-Type": "application/json"}
     r = client.post("/v1/counts", content=b"{}", headers=h | {"Content-Length": BIG})
     assert r.status_code == 413, r.text[:200]
@@ -97,5 +95,5 @@ def test_parse_int_reads_plain_integers_only_and_never_raises() -> None:
     assert parse_int("200", 1, 200) == 200
     assert parse_int("0007", 1, 200) == 7
     assert parse_int("-3", -5, 5) == -3
-    for bad in (BIG, "-" + BIG, "201", "0", "", "-", "²", "١", "1_0", " 1", "1 ", "+1", "1.0", "0x10"):
+    for bad in (BIG, "-" + BIG, "201", "0", "", "-", "²", "\u0661", "1_0", " 1", "1 ", "+1", "1.0", "0x10"):
         assert parse_int(bad, 1, 200) is None, bad
