@@ -8,6 +8,7 @@ inside PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -201,9 +202,24 @@ def routes() -> list[Route]:
     """One Route per path, so that a 405's Allow names every method the path has, not the first row's."""
     by_path: dict[str, dict[str, Endpoint]] = {}
     for op in ROUTES:
-        by_path.setdefault(op.path, {})[op.method] = auth.guard(op.endpoint, op.roles)
+        checked = known_query(op.endpoint, frozenset(param.name for param in op.query))
+        by_path.setdefault(op.path, {})[op.method] = auth.guard(checked, op.roles)
     table = [Route(path, _by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
     return [*table, Route(docs.ASSET_PATH, docs.asset, methods=["GET"])]  # the page's files, not API operations
+
+
+def known_query(endpoint: Endpoint, names: frozenset[str]) -> Endpoint:
+    """The endpoint, refusing query parameters its row does not declare (validation.check_query).
+
+    Inside the guard, so a caller without a valid token learns nothing about a route's parameters."""
+
+    @functools.wraps(endpoint)
+    async def checked(request: Request) -> Response:
+        if request.scope["query_string"]:
+            validation.check_query(request, names)
+        return await endpoint(request)
+
+    return checked
 
 
 def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:

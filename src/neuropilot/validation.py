@@ -94,6 +94,21 @@ def int_param(request: Request, name: str, lo: int, hi: int, default: int) -> in
     return value
 
 
+def check_query(request: Request, names: frozenset[str]) -> None:
+    """422 for a query parameter the route does not declare (a typo is never ignored: `?catgory=dry`
+    must not list everything) or one given twice (which of `?limit=1&limit=2` would count?).
+    Called for every request with a query string, from the route table (app.routes)."""
+    params = request.query_params
+    unknown = [name for name in params if name not in names]
+    if unknown:
+        errors = [{"path": name, "message": "unknown query parameter"} for name in unknown]
+        raise Problem(422, f"{unknown[0]}: unknown query parameter", errors=errors)
+    if len(params.multi_items()) > len(params):
+        repeated = [name for name in params if len(params.getlist(name)) > 1]
+        errors = [{"path": name, "message": "given more than once"} for name in repeated]
+        raise Problem(422, f"{repeated[0]}: given more than once", errors=errors)
+
+
 def limit_param(request: Request) -> int:
     return int_param(request, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT)
 
