@@ -30,6 +30,7 @@ from neuropilot import (
     idempotency,
     ledger,
     openapi,
+    probes,
     purchasing,
     queries,
     ratelimit,
@@ -98,8 +99,10 @@ from neuropilot.openapi import (
     VARIANCE_SINCE,
     Batch,
     Health,
+    Live,
     Page,
     Param,
+    Ready,
 )
 from neuropilot.tokens import Tokens, load_keys
 
@@ -132,6 +135,9 @@ class Op:
 # fmt: off
 ROUTES: list[Op] = [
     Op("GET", "/health", health, None, None, Health, summary="Is the API up, and does the database answer?"),
+    Op("GET", "/live", probes.live, None, None, Live, summary="Liveness: the process serves requests"),
+    Op("GET", "/ready", probes.ready, None, None, Ready,
+       summary="Readiness: the database answers and its schema is this code's"),
     Op("GET", "/metrics", metrics_endpoint, None, None, "text/plain", summary="Prometheus metrics", problems=(401,)),
     Op("GET", "/v1/openapi.json", openapi.openapi_json, None, None, dict[str, Any], summary="This OpenAPI document"),
     Op("GET", "/docs", docs.docs_page, None, None, "text/html", summary="The API reference page"),
@@ -262,6 +268,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     limiter = ratelimit.build_limiter(settings)
     login_guard = ratelimit.LoginGuard(limiter, settings.login_max_failures, settings.login_window_s)
     spec = openapi.document(ROUTES)
+    readiness = probes.Readiness(probes.code_schema_version())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -274,6 +281,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 "login_guard": login_guard,
                 "metrics": metrics,
                 "openapi": spec,
+                "readiness": readiness,
             }
         finally:
             await database.close()
