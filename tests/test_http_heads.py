@@ -220,3 +220,10 @@ def test_keep_alive_and_pipelining_still_work(server: tuple[int, int]) -> None:
         time.sleep(1.5)  # longer than the header timeout: idle between requests is keep-alive's business
         sock.sendall(GET)
         assert read_responses(sock, 1)[0].startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_content_length_of_5000_digits_is_a_400_not_a_500(server: tuple[int, int]) -> None:
+    port, _ = server
+    with connect(port) as sock:
+        sock.sendall(b"POST /v1/counts HTTP/1.1\r\nHost: t\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n{}")
+        assert read_all(sock).startswith(b"HTTP/1.1 400 ")
