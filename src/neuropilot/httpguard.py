@@ -77,6 +77,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # The limits as plain attributes: the callbacks below run for every header of every request.
+        self._max_line, self._max_head, self._max_headers = (
+            self.limits.max_line,
+            self.limits.max_head,
+            self.limits.max_headers,
+        )
         self._head_open = False  # a request has begun and its headers are not complete
         self._head_size = 0  # URL and header bytes the callbacks saw
         self._head_count = 0
@@ -143,21 +149,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_url(self, url: bytes) -> None:
         self.url += url
         self._head_size += len(url)
-        if len(self.url) > self.limits.max_line:
-            self._refused = (414, f"The request target is longer than {self.limits.max_line} bytes.")
+        if len(self.url) > self._max_line:
+            self._refused = (414, f"The request target is longer than {self._max_line} bytes.")
             raise _Refused
 
     def on_header(self, name: bytes, value: bytes) -> None:
         size = len(name) + len(value)
         self._head_size += size
         self._head_count += 1
-        if size > self.limits.max_line:
-            self._refused = (431, f"A header line is longer than {self.limits.max_line} bytes.")
-        elif self._head_count > self.limits.max_headers:
-            self._refused = (431, f"The request has more than {self.limits.max_headers} headers.")
-        elif self._head_size > self.limits.max_head:
-            self._refused = (431, f"The request's headers are larger than {self.limits.max_head} bytes.")
-        if self._refused is not None:
+        if size > self._max_line or self._head_count > self._max_headers or self._head_size > self._max_head:
+            self._refused = (431, self._too_large(size))
             raise _Refused
         # uvicorn's on_header, inline: this runs for every header of every request.
         name = name.lower()
@@ -172,6 +173,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     # --- refusing ---
+
+    def _too_large(self, size: int) -> str:
+        if size > self._max_line:
+            return f"A header line is longer than {self._max_line} bytes."
+        if self._head_count > self._max_headers:
+            return f"The request has more than {self._max_headers} headers."
+        return f"The request's headers are larger than {self._max_head} bytes."
 
     def _refuse(self, status: int, detail: str) -> None:
         self.logger.warning("Refused a request head: %s", detail)
