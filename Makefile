@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check migrate migrate-status backup restore backup-verify image clean bench-stock bench fuzz lock secrets audit
+.PHONY: install run test lint check migrate migrate-status doctor backup restore backup-verify image clean bench-stock bench fuzz lock secrets audit
 
 # uv, hash-checked from its own entry in requirements-dev.lock, installs the rest: in parallel and cached,
 # about 10 s where pip takes a minute and a half.
@@ -52,6 +52,10 @@ migrate: $(STAMP)
 
 migrate-status: $(STAMP)
 	$(BIN)/neuropilot migrate status
+
+# The pre-deploy check against the environment this runs in (README "Deployment"); exit 1 on any FAIL.
+doctor: $(STAMP)
+	$(BIN)/neuropilot doctor
 
 # Encrypted backup, restore and the restore drill (README "Backups"). make restore FILE=… [TARGET=db] [FORCE=1]
 backup: $(STAMP)
