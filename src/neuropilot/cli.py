@@ -74,7 +74,7 @@ def metrics_directory(workers: int) -> Iterator[None]:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     """uvicorn with NEUROPILOT_WORKERS processes, each building the app from the environment
-    (neuropilot.app:serve_app), uvloop and httptools when installed (uvicorn[standard])."""
+    (neuropilot.app:serve_app), uvloop when installed, and httptools with bounded request heads."""
     if settings.database_url is None:
         settings = _embedded(settings)
         from neuropilot.demo import ensure_demo
@@ -99,6 +99,7 @@ def _uvicorn(settings: Settings) -> None:
     uvicorn.run(
         "neuropilot.app:serve_app",
         factory=True,
+        http="neuropilot.httpguard:BoundedHttpToolsProtocol",  # bounded request heads (httpguard.py)
         workers=settings.workers,
         host=settings.host,
         port=settings.port,
