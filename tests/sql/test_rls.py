@@ -35,7 +35,8 @@ SUPPLIER_ITEM_ID = uuid.UUID("00000000-0000-4000-8000-0000000000d2")  # its firs
 
 # What the contract allows (CONTRACT §3, §4), written down by hand, not read from sql/policies.
 # Seed: 4 users (one per role), 1 location, 2 items (one with history, one spare), 1 pack, 1 count, 1 movement,
-# 1 purchase order with 1 line, 1 supplier with 1 supplier item (and its 1 price history row), 1 audit row, and 1 refresh token and 1 idempotency key per user; the
+# 1 purchase order with 1 line, 1 supplier with 1 supplier item (and its 1 price history row), 1 audit row,
+# and 1 refresh token and 1 idempotency key per user; the
 # count and the movement give 1 stock_level row (written by the triggers).
 # A number is the rows visible (select) or affected (update, delete; RLS hides a row → 0);
 # ok = the insert is accepted; denied = InsufficientPrivilege (no grant, or the row fails the policy).
