@@ -31,10 +31,9 @@ from neuropilot.models import (
     LocationCreate,
     LoginRequest,
     MovementCreate,
-    PurchaseOrderCreate,
-    Receipt,
     TransferCreate,
 )
+from neuropilot.purchasing_models import PurchaseOrderCreate, Receipt
 from neuropilot.ratelimit import EXEMPT_PATHS
 
 REF = "#/components/schemas/{name}"

@@ -19,8 +19,9 @@ from starlette.testclient import TestClient
 
 from neuropilot.app import ROUTES, create_app
 from neuropilot.docs import ASSET_PATH, ASSETS
-from neuropilot.models import CountCreate, ItemCreate, Receipt
+from neuropilot.models import CountCreate, ItemCreate
 from neuropilot.openapi import REF, Page
+from neuropilot.purchasing_models import Receipt
 from tests.conftest import settings_for
 from tests.pg import Db
 
