@@ -213,7 +213,8 @@ def build(owner: psycopg.Connection, k: Kitchen, run: int, people: dict[str, Per
             )
         for n, offer in enumerate(item.offers):
             owner.execute(
-                "insert into supplier_item (supplier_id, item_id, pack_id, price, preferred) values (%s, %s, %s, %s, %s)",
+                "insert into supplier_item (supplier_id, item_id, pack_id, price, preferred)"
+                " values (%s, %s, %s, %s, %s)",
                 (
                     suppliers[offer.supplier],
                     item_id,
