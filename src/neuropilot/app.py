@@ -19,7 +19,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from neuropilot import (
     audit,
@@ -233,13 +234,27 @@ ROUTES: list[Op] = [
 # fmt: on
 
 
+class LiteralRoute(Route):
+    """A path without parameters owns it for every method, and comes before the paths with parameters:
+    GET /v1/purchase-orders/from-suggestion is a 405 (POST only), not GET /v1/purchase-orders/{id}."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        return (Match.FULL if match is Match.PARTIAL else match), child
+
+
 def routes() -> list[Route]:
     """One Route per path, so that a 405's Allow names every method the path has, not the first row's."""
     by_path: dict[str, dict[str, Endpoint]] = {}
     for op in ROUTES:
         by_path.setdefault(op.path, {})[op.method] = auth.guard(op.endpoint, op.roles)
-    table = [Route(path, _by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
-    return [*table, Route(docs.ASSET_PATH, docs.asset, methods=["GET"])]  # the page's files, not API operations
+    literal = [LiteralRoute(p, _by_method(h), methods=list(h)) for p, h in by_path.items() if "{" not in p]
+    table = [Route(p, _by_method(h), methods=list(h)) for p, h in by_path.items() if "{" in p]
+    return [
+        *literal,
+        *table,
+        Route(docs.ASSET_PATH, docs.asset, methods=["GET"]),
+    ]  # the page's files, not API operations
 
 
 def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:

@@ -13,7 +13,9 @@ from msgspec import Meta
 from neuropilot.models import Body, Email, Money, Name
 
 Phone = Annotated[str, Meta(min_length=1, max_length=50)]
-LeadTime = Annotated[int, Meta(ge=0, le=365)]
+# Whole days. JSON Schema's integer includes 3.0, which msgspec's int refuses, so it is decoded as a
+# whole number (3 or 3.0) and stored as an integer (suppliers.py).
+LeadTime = Annotated[float, Meta(ge=0, le=365, multiple_of=1)]
 SupplierNotes = Annotated[str, Meta(max_length=2000)]
 Sku = Annotated[str, Meta(min_length=1, max_length=100)]
 

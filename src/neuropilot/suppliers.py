@@ -91,9 +91,15 @@ async def get_supplier(request: Request) -> Response:
     return resource_response(supplier)
 
 
+def _whole_days(fields: dict[str, Any]) -> dict[str, Any]:
+    if "lead_time_days" in fields:
+        fields["lead_time_days"] = int(fields["lead_time_days"])
+    return fields
+
+
 async def create_supplier(request: Request) -> Response:
     """POST /v1/suppliers: a name another supplier has, in any case, is a 409."""
-    fields = msgspec.structs.asdict(await read_json(request, SupplierCreate))
+    fields = _whole_days(msgspec.structs.asdict(await read_json(request, SupplierCreate)))
     async with request_transaction(request) as tx:
         await idempotency.begin(tx, request)
         created = msgspec.convert(await tx.one(CREATE_SUPPLIER, fields), Supplier)
@@ -108,7 +114,7 @@ def before_after(current: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
 
 async def update_supplier(request: Request) -> Response:
     """PATCH /v1/suppliers/{id}: with If-Match; deactivating keeps its items and orders."""
-    new = changes(await read_json(request, SupplierUpdate))
+    new = _whole_days(changes(await read_json(request, SupplierUpdate)))
     async with request_transaction(request) as tx:
         current = await tx.one(LOCK_SUPPLIER, {"id": path_id(request, "supplier")})
         if current is None:
