@@ -116,7 +116,8 @@ def test_request_bodies_success_statuses_and_list_envelopes(spec: dict[str, Any]
     lists = [op for op in ROUTES if op.method == "GET" and "{" not in op.path and op.path.startswith("/v1/")]
     for op in lists:
         names = [p["name"] for p in spec["paths"][op.path]["get"].get("parameters", [])]
-        if op.path not in ("/v1/me", "/v1/reports/valuation", "/v1/openapi.json"):
+        # The suggested order is one whole document (CONTRACT §13: {"data": [...]}), not pages.
+        if op.path not in ("/v1/me", "/v1/reports/valuation", "/v1/openapi.json", "/v1/reports/suggested-order"):
             assert names[:2] == ["limit", "cursor"], op.path
 
 
