@@ -155,7 +155,7 @@ select
     l.unit_price
 from purchase_order_line as l
 left join item_pack as p on l.pack_id = p.id
-where l.order_id = %(order_id)s;
+where l.order_id = %(order_id)s;  -- noqa: RF02
 
 -- name: ReceivePurchaseOrderLines :exec
 -- Adds received quantities (in the line's unit) and keeps the invoice price when the receipt gave
