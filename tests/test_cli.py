@@ -84,7 +84,8 @@ def test_demo_data_is_attributed_to_an_admin(
     suppliers, preferred, loose, below = owner.execute(
         "select (select count(*) from supplier), (select count(*) from supplier_item where preferred),"
         " (select count(*) from supplier_item where pack_id is null),"
-        " (select count(*) from item as i where i.min_qty > (select sum(on_hand) from stock_level where item_id = i.id))"
+        " (select count(*) from item as i"
+        "  where i.min_qty > (select sum(on_hand) from stock_level where item_id = i.id))"
     ).fetchone()  # type: ignore[misc]
     assert (suppliers, preferred, loose, below) == (2, 50, 25, 10)  # the suggested order has 10 rows
 

@@ -2,11 +2,11 @@
 -- (sqlfluff's placeholder templater turns %(name)s into a bare name, which RF02 takes for an
 -- unqualified column.)
 
--- name: ListSuggestedOrder :many
+-- name: ListSuggestedOrder :one
 -- The weekly order (CONTRACT §13): every active item whose stock on hand (over all locations,
 -- from stock_level) plus what is still to come on submitted orders (remaining x pack qty) is
 -- below min_qty, with what brings it back up to max_qty in whole packs of its preferred supplier
--- item. Drafts, received and canceled orders are not on order.
+-- item, as one JSON array (the API sends it as it is). Drafts, received and canceled orders are not on order.
 --  * need = max_qty - on_hand - on_order (greatest(max_qty, min_qty): an item whose max_qty was
 --    set below its min_qty is brought up to min_qty, never "order nothing").
 --  * The preferred supplier item counts only when it, its supplier and its pack are active;
@@ -90,23 +90,30 @@ ordered as (
 )
 
 select
-    x.id as item_id,
-    x.item_number,
-    x.name as item_name,
-    x.unit,
-    x.on_hand::text as on_hand,
-    x.on_order::text as on_order,
-    x.min_qty::text as min_qty,
-    x.max_qty::text as max_qty,
-    x.need::text as need,
-    x.supplier_id,
-    x.supplier_name,
-    x.supplier_item_id,
-    x.pack_id,
-    x.pack_name,
-    x.pack_qty::text as pack_qty,
-    round(x.packs, 3)::text as order_qty,
-    x.price::text as unit_price,
-    (x.packs * x.price)::text as line_cost
-from ordered as x
-order by x.supplier_name is null, lower(x.supplier_name), x.item_number;
+    coalesce(
+        json_agg(
+            json_build_object(
+                'item_id', x.id,
+                'item_number', x.item_number,
+                'item_name', x.name,
+                'unit', x.unit,
+                'on_hand', x.on_hand::text,
+                'on_order', x.on_order::text,
+                'min_qty', x.min_qty::text,
+                'max_qty', x.max_qty::text,
+                'need', x.need::text,
+                'supplier_id', x.supplier_id,
+                'supplier_name', x.supplier_name,
+                'supplier_item_id', x.supplier_item_id,
+                'pack_id', x.pack_id,
+                'pack_name', x.pack_name,
+                'pack_qty', x.pack_qty::text,
+                'order_qty', round(x.packs, 3)::text,
+                'unit_price', x.price::text,
+                'line_cost', (x.packs * x.price)::text
+            )
+            order by x.supplier_name is null, lower(x.supplier_name), x.item_number
+        ),
+        '[]'
+    )::text as data
+from ordered as x;

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from neuropilot.openapi import Batch
+from neuropilot.supplier_models import SuggestedOrderLine
 from tests.conftest import Person
 
 ROW_FIELDS = [
@@ -312,7 +315,10 @@ def test_rows_as_the_contract_lists_them(
         ).json()
         if status_change:
             client.post(f"/v1/purchase-orders/{order['id']}/{status_change}", headers=m.headers)
-    rows = client.get("/v1/reports/suggested-order", headers=m.headers).json()["data"]
+    r = client.get("/v1/reports/suggested-order", headers=m.headers)
+    # PostgreSQL builds the JSON: it must be exactly what the documented Struct describes.
+    assert len(msgspec.json.decode(r.content, type=Batch[SuggestedOrderLine]).data) == 2
+    rows = r.json()["data"]
     assert rows == [
         {
             "item_id": kitchen["MILK"],
