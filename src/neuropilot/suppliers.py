@@ -154,10 +154,12 @@ async def require_pack(tx: Tx, item_id: Any, pack_id: Any, path: str) -> dict[st
 
 async def list_supplier_items(request: Request) -> Response:
     """GET /v1/suppliers/{id}/items?active=: by item number, a keyset page at a time."""
+    active = bool_param(request, "active")
+    limit_param(request), decode_cursor(request, 2)  # a bad page is a 422 before a bad id is a 404
     supplier_id = path_id(request, "supplier")
     async with request_transaction(request) as tx:
         await _supplier(tx, supplier_id)
-    filters = {"supplier_id": supplier_id, "active": bool_param(request, "active")}
+    filters = {"supplier_id": supplier_id, "active": active}
     first = ("", "00000000-0000-0000-0000-000000000000")
     return await keyset_list(
         request,
@@ -231,10 +233,10 @@ async def update_supplier_item(request: Request) -> Response:
 
 async def list_supplier_item_prices(request: Request) -> Response:
     """GET /v1/supplier-items/{id}/prices: every price it has had, newest first (the first included)."""
-    supplier_item_id = path_id(request, "supplier item")
-    limit, cursor = limit_param(request), decode_cursor(request, 2)
+    limit, cursor = limit_param(request), decode_cursor(request, 2)  # a bad page is a 422 before a bad id is a 404
     if cursor and not (isinstance(cursor[0], str) and isinstance(cursor[1], int)):
         raise invalid("cursor", "not a cursor this API returned")
+    supplier_item_id = path_id(request, "supplier item")
     position = {"before_at": cursor[0] if cursor else None, "before_id": cursor[1] if cursor else None}
     async with request_transaction(request) as tx:
         await _supplier_item(tx, supplier_item_id)
