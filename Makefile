@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check migrate migrate-status doctor backup restore backup-verify image clean bench-stock bench fuzz lock secrets audit
+.PHONY: install run test lint check migrate migrate-status doctor backup restore backup-verify image clean bench-stock bench-ordering bench fuzz lock secrets audit
 
 # uv, hash-checked from its own entry in requirements-dev.lock, installs the rest: in parallel and cached,
 # about 10 s where pip takes a minute and a half.
@@ -71,6 +71,11 @@ backup-verify: $(STAMP)
 # Stock-page latency at 10k and 1M movements on the embedded PostgreSQL (bench/stock.py); not part of `make test`.
 bench-stock: $(STAMP)
 	$(BIN)/python -m bench.stock
+
+# The suggested order at 10k items, 3 suppliers and 1M movements (bench/ordering.py, docs/performance.md);
+# BENCH_ARGS=--plans also prints the query's plans. Not part of `make test`.
+bench-ordering: $(STAMP)
+	$(BIN)/python -m bench.ordering $(BENCH_ARGS)
 
 # The HTTP load benchmark (bench/http.py, docs/performance.md): a throwaway PostgreSQL, NeuroPilot under wrk,
 # pgbench running the same transactions, and the Express peer when ../shared/bench exists. Options: make bench

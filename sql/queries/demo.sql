@@ -116,3 +116,101 @@ wasted as (
 select
     (select count(*) from counts) + (select count(*) from moves) + (select count(*) from wasted)
     + (select count(*) from packs) as rows_written;
+
+-- name: CreateDemoSuppliers :one
+-- After CreateDemoData: two suppliers selling every demo item in cases (a "case" pack per item,
+-- made unless one exists), each item preferred from the supplier of its category, the other
+-- supplier selling every second item loose; and a busy weekend that leaves every fifth item below
+-- its minimum, so the suggested order has rows. Runs as the schema owner.
+with suppliers as (
+    insert into supplier (name, contact_email, phone, lead_time_days, notes)
+    values
+    ('Harbour Foods', 'orders@harbour-foods.example', '+44 20 7946 0101', 2, 'Dry goods, protein, packaging'),
+    ('Valley Dairy & Produce', 'orders@valley.example', '+44 20 7946 0202', 1, 'Daily before 10:00')
+    returning id, name
+),
+
+demo_items as (
+    select
+        i.id,
+        i.unit_cost,
+        substr(i.item_number, 5)::int as g,
+        case
+            when i.category in ('produce', 'dairy', 'sauces') then 'Valley Dairy & Produce' else 'Harbour Foods'
+        end as preferred_name,
+        case when i.unit = 'kg' then 10 else 6 end as case_qty
+    from item as i
+    where i.item_number like 'ITM-%%'
+),
+
+new_packs as (
+    insert into item_pack (item_id, name, qty)
+    select
+        d.id as item_id,
+        'case' as name,
+        d.case_qty as qty
+    from demo_items as d
+    on conflict (item_id, lower(name)) do nothing
+    returning id, item_id, qty
+),
+
+packs as (
+    select
+        n.id,
+        n.item_id,
+        n.qty
+    from new_packs as n
+    union all
+    select
+        p.id,
+        p.item_id,
+        p.qty
+    from item_pack as p
+    inner join demo_items as d on p.item_id = d.id
+    where lower(p.name) = 'case'
+),
+
+cased as (
+    insert into supplier_item (supplier_id, item_id, pack_id, sku, price, preferred)
+    select
+        s.id as supplier_id,
+        d.id as item_id,
+        p.id as pack_id,
+        upper(left(s.name, 3)) || '-' || lpad(d.g::text, 4, '0') as sku,
+        round(coalesce(d.unit_cost, 1) * p.qty * 0.9, 4) as price,
+        true as preferred
+    from demo_items as d
+    inner join packs as p on d.id = p.item_id
+    inner join suppliers as s on d.preferred_name = s.name
+    returning 1
+),
+
+loose as (
+    insert into supplier_item (supplier_id, item_id, sku, price)
+    select
+        s.id as supplier_id,
+        d.id as item_id,
+        upper(left(s.name, 3)) || '-L' || lpad(d.g::text, 4, '0') as sku,
+        coalesce(d.unit_cost, 1) as price
+    from demo_items as d
+    inner join suppliers as s on d.preferred_name <> s.name
+    where mod(d.g, 2) = 0
+    returning 1
+),
+
+weekend as (
+    insert into movement (item_id, location_id, type, qty, note, created_by)
+    select
+        s.item_id,
+        s.location_id,
+        'use' as type,
+        -(s.on_hand - 2) as qty,
+        'demo data: a busy weekend' as note,
+        %(admin_id)s as created_by  -- noqa: RF02
+    from stock_level as s
+    inner join demo_items as d on s.item_id = d.id
+    where mod(d.g, 5) = 0 and s.on_hand > 2
+    returning 1
+)
+
+select (select count(*) from cased) + (select count(*) from loose) + (select count(*) from weekend) as rows_written;

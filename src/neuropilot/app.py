@@ -20,7 +20,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from neuropilot import (
     audit,
@@ -30,6 +31,7 @@ from neuropilot import (
     idempotency,
     ledger,
     openapi,
+    ordering,
     packs,
     probes,
     purchasing,
@@ -37,6 +39,7 @@ from neuropilot import (
     ratelimit,
     security,
     stock,
+    suppliers,
     usage,
     users,
     validation,
@@ -68,11 +71,6 @@ from neuropilot.models import (
     MeUpdate,
     Movement,
     MovementCreate,
-    PurchaseOrder,
-    PurchaseOrderCreate,
-    PurchaseOrderSummary,
-    PurchaseOrderUpdate,
-    Receipt,
     RefreshRequest,
     StockLevel,
     TokenPair,
@@ -100,6 +98,8 @@ from neuropilot.openapi import (
     SEARCH,
     SINCE,
     SUPPLIER,
+    SUPPLIER_ID,
+    SUPPLIER_SEARCH,
     VARIANCE_SINCE,
     Batch,
     Health,
@@ -109,6 +109,24 @@ from neuropilot.openapi import (
     Ready,
 )
 from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
+from neuropilot.purchasing_models import (
+    PurchaseOrder,
+    PurchaseOrderCreate,
+    PurchaseOrderSummary,
+    PurchaseOrderUpdate,
+    Receipt,
+)
+from neuropilot.supplier_models import (
+    FromSuggestion,
+    SuggestedOrderLine,
+    Supplier,
+    SupplierCreate,
+    SupplierItem,
+    SupplierItemCreate,
+    SupplierItemPrice,
+    SupplierItemUpdate,
+    SupplierUpdate,
+)
 from neuropilot.tokens import Tokens, load_keys
 from neuropilot.usage import PERIOD
 from neuropilot.waste import WASTE_QUERY
@@ -195,6 +213,8 @@ ROUTES: list[Op] = [
        query=(*PAGE, LOCATION_ID, ITEM_ID, CATEGORY, BELOW_MIN)),
     Op("GET", "/v1/reports/low-stock", stock.low_stock, ("admin", "manager", "viewer"), None, Page[LowStockItem],
        summary="Items below their minimum", query=PAGE),
+    Op("GET", "/v1/reports/suggested-order", ordering.suggested_order, MANAGERS, None, Batch[SuggestedOrderLine],
+       summary="What to order to bring stock back to par", query=(SUPPLIER_ID,)),
     Op("GET", "/v1/reports/valuation", stock.valuation, MANAGERS, None, CategoryValuation | LocationValuation,
        summary="Stock value", query=(GROUP_BY,)),
     Op("GET", "/v1/reports/variance", stock.variance, MANAGERS, None, Page[Variance], summary="Count variances",
@@ -204,9 +224,11 @@ ROUTES: list[Op] = [
     Op("GET", "/v1/reports/waste", waste.waste_report, MANAGERS, None, WasteReport, summary="Waste over a period",
        query=WASTE_QUERY),
     Op("GET", "/v1/purchase-orders", purchasing.list_purchase_orders, MANAGERS, None, Page[PurchaseOrderSummary],
-       summary="List purchase orders", query=(*PAGE, PO_STATUS, SUPPLIER)),
+       summary="List purchase orders", query=(*PAGE, PO_STATUS, SUPPLIER, SUPPLIER_ID)),
     Op("POST", "/v1/purchase-orders", purchasing.create_purchase_order, MANAGERS, PurchaseOrderCreate, PurchaseOrder,
        201, "Create a draft purchase order", problems=(409,)),
+    Op("POST", "/v1/purchase-orders/from-suggestion", ordering.create_from_suggestion, MANAGERS, FromSuggestion,
+       PurchaseOrder, 201, "Draft one supplier's part of the suggested order", problems=(409,)),
     Op("GET", "/v1/purchase-orders/{id}", purchasing.get_purchase_order, MANAGERS, None, PurchaseOrder,
        summary="Get a purchase order"),
     Op("PATCH", "/v1/purchase-orders/{id}", purchasing.update_purchase_order, MANAGERS, PurchaseOrderUpdate,
@@ -217,10 +239,36 @@ ROUTES: list[Op] = [
        summary="Cancel an order", problems=(409,)),
     Op("POST", "/v1/purchase-orders/{id}/receive", purchasing.receive_purchase_order, MANAGERS, Receipt, PurchaseOrder,
        summary="Receive goods into a location", problems=(409,)),
+    Op("GET", "/v1/suppliers", suppliers.list_suppliers, MANAGERS, None, Page[Supplier], summary="List suppliers",
+       query=(*PAGE, ACTIVE, SUPPLIER_SEARCH)),
+    Op("POST", "/v1/suppliers", suppliers.create_supplier, MANAGERS, SupplierCreate, Supplier, 201,
+       "Create a supplier", problems=(409,)),
+    Op("GET", "/v1/suppliers/{id}", suppliers.get_supplier, MANAGERS, None, Supplier, summary="Get a supplier"),
+    Op("PATCH", "/v1/suppliers/{id}", suppliers.update_supplier, MANAGERS, SupplierUpdate, Supplier,
+       summary="Change a supplier", problems=(409,)),
+    Op("GET", "/v1/suppliers/{id}/items", suppliers.list_supplier_items, MANAGERS, None, Page[SupplierItem],
+       summary="What a supplier sells", query=(*PAGE, ACTIVE)),
+    Op("POST", "/v1/suppliers/{id}/items", suppliers.create_supplier_item, MANAGERS, SupplierItemCreate, SupplierItem,
+       201, "Add an item a supplier sells", problems=(409,)),
+    Op("GET", "/v1/supplier-items/{id}", suppliers.get_supplier_item, MANAGERS, None, SupplierItem,
+       summary="Get a supplier item"),
+    Op("PATCH", "/v1/supplier-items/{id}", suppliers.update_supplier_item, MANAGERS, SupplierItemUpdate, SupplierItem,
+       summary="Change a supplier item's sku, price, preferred or active"),
+    Op("GET", "/v1/supplier-items/{id}/prices", suppliers.list_supplier_item_prices, MANAGERS, None,
+       Page[SupplierItemPrice], summary="A supplier item's price history, newest first", query=PAGE),
     Op("GET", "/v1/audit", audit.list_audit, ADMIN, None, Page[AuditEntry], summary="Read the audit trail",
        query=(*PAGE, ENTITY, ENTITY_ID, ACTOR_ID, SINCE)),
 ]
 # fmt: on
+
+
+class LiteralRoute(Route):
+    """A path without parameters owns it for every method, and comes before the paths with parameters:
+    GET /v1/purchase-orders/from-suggestion is a 405 (POST only), not GET /v1/purchase-orders/{id}."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        return (Match.FULL if match is Match.PARTIAL else match), child
 
 
 def routes() -> list[Route]:
@@ -229,8 +277,10 @@ def routes() -> list[Route]:
     for op in ROUTES:
         checked = known_query(op.endpoint, frozenset(param.name for param in op.query))
         by_path.setdefault(op.path, {})[op.method] = auth.guard(checked, op.roles)
-    table = [Route(path, _by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
-    return [*table, Route(docs.ASSET_PATH, docs.asset, methods=["GET"])]  # the page's files, not API operations
+    literal = [LiteralRoute(p, _by_method(h), methods=list(h)) for p, h in by_path.items() if "{" not in p]
+    table = [Route(p, _by_method(h), methods=list(h)) for p, h in by_path.items() if "{" in p]
+    assets = Route(docs.ASSET_PATH, docs.asset, methods=["GET"])  # the page's files, not API operations
+    return [*literal, *table, assets]
 
 
 def known_query(endpoint: Endpoint, names: frozenset[str]) -> Endpoint:

@@ -338,67 +338,9 @@ class Variance(msgspec.Struct, kw_only=True):
     variance_value: ExactMoney | None
 
 
-# --- purchasing (purchasing.py) ---
+# --- purchasing: the types; the Structs are in purchasing_models.py ---
 
 PositiveQty = Annotated[str, Meta(pattern=r"^(?=[0-9.]*[1-9])[0-9]{1,11}(\.[0-9]{1,3})?" + _END, examples=["24.000"])]
 Supplier = Annotated[str, Meta(min_length=1, max_length=200)]
 PoNumber = Annotated[str, Meta(min_length=1, max_length=50, pattern=_TRIMMED_LINE)]
 PoNotes = Annotated[str, Meta(max_length=2000)]
-
-
-class PurchaseOrderLineIn(Body):
-    item_id: uuid.UUID
-    req_qty: PositiveQty
-    unit_price: Money
-    note: Note | None = None
-
-
-class PurchaseOrderCreate(Body):
-    supplier: Supplier
-    po_number: PoNumber | None = None
-    notes: PoNotes | None = None
-    lines: Annotated[list[PurchaseOrderLineIn], Meta(max_length=500)] = []
-
-
-class PurchaseOrderUpdate(Body):
-    supplier: Supplier | msgspec.UnsetType = msgspec.UNSET
-    notes: PoNotes | msgspec.UnsetType | None = msgspec.UNSET
-    lines: Annotated[list[PurchaseOrderLineIn], Meta(max_length=500)] | msgspec.UnsetType = msgspec.UNSET
-
-
-class ReceiptLine(Body):
-    line_id: uuid.UUID
-    qty: PositiveQty
-
-
-class Receipt(Body):
-    location_id: uuid.UUID
-    lines: Annotated[list[ReceiptLine], Meta(min_length=1, max_length=500)]
-
-
-class PurchaseOrderLine(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    item_id: uuid.UUID
-    req_qty: str
-    unit_price: str | None
-    received_qty: str
-    remaining_qty: str
-    note: str | None
-
-
-class PurchaseOrderSummary(msgspec.Struct, kw_only=True):
-    """total_cost is exact (scale 7) as PostgreSQL prints it."""
-
-    id: uuid.UUID
-    po_number: str
-    supplier: str
-    status: Literal["draft", "submitted", "received", "canceled"]
-    total_cost: str
-    notes: str | None
-    created_by: uuid.UUID | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class PurchaseOrder(PurchaseOrderSummary, kw_only=True):
-    lines: list[PurchaseOrderLine]

@@ -31,10 +31,9 @@ from neuropilot.models import (
     LocationCreate,
     LoginRequest,
     MovementCreate,
-    PurchaseOrderCreate,
-    Receipt,
     TransferCreate,
 )
+from neuropilot.purchasing_models import PurchaseOrderCreate, Receipt
 from neuropilot.ratelimit import EXEMPT_PATHS
 
 REF = "#/components/schemas/{name}"
@@ -117,6 +116,8 @@ SUPPLIER = Param("supplier", str, "Only this supplier (exact match).")
 ENTITY = Param("entity", str, "Only this kind of record, e.g. `item`, `purchase_order`, `app_user`.")
 ENTITY_ID = Param("entity_id", uuid.UUID, "Only entries about this record.")
 ACTOR_ID = Param("actor_id", uuid.UUID, "Only entries by this user.")
+SUPPLIER_SEARCH = Param("q", str, "Part of the supplier's name (case-insensitive).")
+SUPPLIER_ID = Param("supplier_id", uuid.UUID, "Only this supplier.")
 
 
 class Operation(Protocol):

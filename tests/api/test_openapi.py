@@ -19,8 +19,9 @@ from starlette.testclient import TestClient
 
 from neuropilot.app import ROUTES, create_app
 from neuropilot.docs import ASSET_PATH, ASSETS
-from neuropilot.models import CountCreate, ItemCreate, Receipt
+from neuropilot.models import CountCreate, ItemCreate
 from neuropilot.openapi import REF, Page
+from neuropilot.purchasing_models import Receipt
 from tests.conftest import settings_for
 from tests.pg import Db
 
@@ -117,8 +118,8 @@ def test_request_bodies_success_statuses_and_list_envelopes(spec: dict[str, Any]
     lists = [op for op in ROUTES if op.method == "GET" and "{" not in op.path and op.path.startswith("/v1/")]
     for op in lists:
         names = [p["name"] for p in spec["paths"][op.path]["get"].get("parameters", [])]
-        # reports whose contract shape is one whole answer, not a list envelope (§5, §15)
-        whole = ("/v1/reports/valuation", "/v1/reports/usage", "/v1/reports/waste")
+        # reports whose contract shape is one whole answer, not a list envelope (§5, §13, §15)
+        whole = ("/v1/reports/valuation", "/v1/reports/usage", "/v1/reports/waste", "/v1/reports/suggested-order")
         if op.path not in ("/v1/me", "/v1/openapi.json", *whole):
             assert names[:2] == ["limit", "cursor"], op.path
 

@@ -238,3 +238,204 @@ def test_list_filters_by_status_and_supplier_and_pages(
     ids = [o["id"] for o in first["data"] + rest["data"]]
     assert len(ids) == len(set(ids)) == 5 and rest["next_cursor"] is None
     assert client.get("/v1/purchase-orders?status=lost", headers=h).status_code == 422
+
+
+# --- suppliers, packs and invoice prices (CONTRACT §12) ---
+
+
+def new_supplier(client: TestClient, person: Person, name: str = "Mill & Co") -> Any:
+    r = client.post("/v1/suppliers", json={"name": name}, headers=person.headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def new_pack(owner: psycopg.Connection, item_id: str, name: str = "case", qty: str = "6") -> str:
+    row = owner.execute(
+        "insert into item_pack (item_id, name, qty) values (%s, %s, %s) returning id", (item_id, name, qty)
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_supplier_id_names_the_supplier_and_filters_the_list(
+    client: TestClient, people: dict[str, Person], kitchen: dict[str, str]
+) -> None:
+    m = people["manager"]
+    mill = new_supplier(client, m)
+    order = new_order(client, m, kitchen, supplier="mill & co", supplier_id=mill["id"])
+    assert (order["supplier"], order["supplier_id"]) == ("Mill & Co", mill["id"])
+    plain = {"lines": [], "supplier_id": mill["id"]}
+    by_id = client.post("/v1/purchase-orders", json=plain, headers=m.headers).json()
+    assert by_id["supplier"] == "Mill & Co"
+    new_order(client, m, kitchen)  # by name only: no supplier_id
+    listed = client.get(f"/v1/purchase-orders?supplier_id={mill['id']}", headers=m.headers).json()["data"]
+    assert {o["id"] for o in listed} == {order["id"], by_id["id"]}
+    assert all(o["supplier_id"] == mill["id"] for o in listed)
+    # Renaming the order's supplier name away from its supplier is refused; detaching is allowed.
+    url = f"/v1/purchase-orders/{order['id']}"
+    r = client.patch(url, json={"supplier": "Someone Else"}, headers=m.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "$.supplier"
+    r = client.patch(url, json={"supplier_id": None, "supplier": "Someone Else"}, headers=m.headers)
+    assert r.status_code == 200 and (r.json()["supplier"], r.json()["supplier_id"]) == ("Someone Else", None)
+    r = client.patch(url, json={"supplier_id": mill["id"]}, headers=m.headers)
+    assert (r.json()["supplier"], r.json()["supplier_id"]) == ("Mill & Co", mill["id"])
+
+
+@pytest.mark.parametrize("case", ["other name", "unknown", "inactive", "neither"])
+def test_a_wrong_supplier_is_422_and_writes_nothing(
+    client: TestClient, people: dict[str, Person], kitchen: dict[str, str], owner: psycopg.Connection, case: str
+) -> None:
+    m = people["manager"]
+    mill = new_supplier(client, m)
+    dead = new_supplier(client, m, "Gone Ltd")
+    client.patch(f"/v1/suppliers/{dead['id']}", json={"active": False}, headers=m.headers)
+    line = {"item_id": kitchen["FLOUR"], "req_qty": "1", "unit_price": "1"}
+    body, path = {
+        "other name": ({"supplier": "Dairy Direct", "supplier_id": mill["id"]}, "$.supplier"),
+        "unknown": ({"supplier_id": "00000000-0000-4000-8000-00000000dead"}, "$.supplier_id"),
+        "inactive": ({"supplier_id": dead["id"]}, "$.supplier_id"),
+        "neither": ({}, "$.supplier"),
+    }[case]
+    r = client.post("/v1/purchase-orders", json=body | {"lines": [line]}, headers=m.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == path, r.text
+    assert owner.execute("select count(*) from purchase_order").fetchone() == (0,)
+    assert owner.execute("select count(*) from purchase_order_line").fetchone() == (0,)
+
+
+def test_lines_in_packs_receive_packs_times_pack_qty(
+    client: TestClient, people: dict[str, Person], kitchen: dict[str, str], owner: psycopg.Connection
+) -> None:
+    m = people["manager"]
+    case = new_pack(owner, kitchen["MILK"], "crate", "12")
+    lines = [
+        {"item_id": kitchen["MILK"], "pack_id": case, "req_qty": "3", "unit_price": "10.8000"},
+        {"item_id": kitchen["FLOUR"], "req_qty": "25", "unit_price": "0.8125"},
+    ]
+    order = new_order(client, m, kitchen, lines=lines)
+    milk, flour = order["lines"]
+    assert (milk["pack_id"], milk["pack_name"], milk["pack_qty"], milk["req_qty"]) == (case, "crate", "12.000", "3.000")
+    assert (flour["pack_id"], flour["pack_name"], flour["pack_qty"]) == (None, None, None)
+    assert order["total_cost"] == "52.7125000"  # 3 crates x 10.80 + 25 kg x 0.8125
+    order = act(client, m, order, "submit").json()
+    r = act(client, m, order, "receive", receipt(order, kitchen["COOL"], "2"))
+    assert r.status_code == 200, r.text
+    line = r.json()["lines"][0]
+    assert (line["received_qty"], line["remaining_qty"]) == ("2.000", "1.000")  # packs
+    assert on_hand(client, m, kitchen["MILK"], kitchen["COOL"]) == "24.000"  # stock units
+    r = act(client, m, order, "receive", receipt(order, kitchen["COOL"], "1.5"))
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "$.lines[0].qty"
+    assert owner.execute("select qty::text from movement").fetchall() == [("24.000",)]
+
+
+def test_a_pack_fraction_that_is_not_whole_stock_units_is_422(
+    client: TestClient, people: dict[str, Person], kitchen: dict[str, str], owner: psycopg.Connection
+) -> None:
+    m = people["manager"]
+    odd = new_pack(owner, kitchen["MILK"], "third", "0.333")
+    line = {"item_id": kitchen["MILK"], "pack_id": odd, "req_qty": "1.5", "unit_price": "1"}
+    r = client.post("/v1/purchase-orders", json={"supplier": "x", "lines": [line]}, headers=m.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "$.lines[0].req_qty"
+    assert owner.execute("select count(*) from purchase_order").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("which", ["another item's", "inactive", "unknown"])
+def test_a_wrong_pack_on_a_line_is_422_and_writes_nothing(
+    client: TestClient, people: dict[str, Person], kitchen: dict[str, str], owner: psycopg.Connection, which: str
+) -> None:
+    flour_case = new_pack(owner, kitchen["FLOUR"], "sack", "25")
+    old = new_pack(owner, kitchen["MILK"], "old crate", "12")
+    owner.execute("update item_pack set active = false where id = %s", (old,))
+    pack = {"another item's": flour_case, "inactive": old, "unknown": "00000000-0000-4000-8000-00000000dead"}[which]
+    lines = [
+        {"item_id": kitchen["FLOUR"], "req_qty": "1", "unit_price": "1"},
+        {"item_id": kitchen["MILK"], "pack_id": pack, "req_qty": "1", "unit_price": "1"},
+    ]
+    r = client.post("/v1/purchase-orders", json={"supplier": "x", "lines": lines}, headers=people["admin"].headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "$.lines[1].pack_id", r.text
+    assert owner.execute("select count(*) from purchase_order").fetchone() == (0,)
+
+
+def test_the_database_refuses_a_line_with_another_items_pack(
+    owner: psycopg.Connection, kitchen: dict[str, str], people: dict[str, Person]
+) -> None:
+    flour_case = new_pack(owner, kitchen["FLOUR"], "sack", "25")
+    owner.execute("insert into purchase_order (po_number, supplier) values ('PO-X', 'x')")
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        owner.execute(
+            "insert into purchase_order_line (order_id, item_id, pack_id, req_qty)"
+            " select id, %s, %s, 1 from purchase_order",
+            (kitchen["MILK"], flour_case),
+        )
+
+
+def test_invoice_prices_show_variances_and_become_the_suppliers_price(
+    client: TestClient, people: dict[str, Person], kitchen: dict[str, str], owner: psycopg.Connection
+) -> None:
+    m = people["manager"]
+    mill = new_supplier(client, m)
+    crate = new_pack(owner, kitchen["MILK"], "crate", "12")
+    r = client.post(
+        f"/v1/suppliers/{mill['id']}/items",
+        json={"item_id": kitchen["MILK"], "pack_id": crate, "price": "10.8"},
+        headers=m.headers,
+    )
+    supplier_item = r.json()
+    lines = [
+        {"item_id": kitchen["MILK"], "pack_id": crate, "req_qty": "4", "unit_price": "10.8000"},
+        {"item_id": kitchen["FLOUR"], "req_qty": "10", "unit_price": "0.8000"},
+    ]
+    order = act(client, m, new_order(client, m, kitchen, supplier_id=mill["id"], lines=lines), "submit").json()
+    assert order["price_variances"] == []
+    milk, flour = order["lines"]
+    body = {
+        "location_id": kitchen["COOL"],
+        "lines": [
+            {"line_id": milk["id"], "qty": "2", "unit_price": "11.25"},
+            {"line_id": flour["id"], "qty": "10", "unit_price": "0.8"},  # as ordered: no variance
+        ],
+    }
+    r = act(client, m, order, "receive", body)
+    assert r.status_code == 200, r.text
+    order = r.json()
+    assert order["price_variances"] == [
+        {"line_id": milk["id"], "ordered": "10.8000", "received": "11.2500", "difference": "0.4500"}
+    ]
+    assert [line["received_price"] for line in order["lines"]] == ["11.2500", "0.8000"]
+    assert client.get(f"/v1/purchase-orders/{order['id']}", headers=m.headers).json() == order
+    prices = client.get(f"/v1/supplier-items/{supplier_item['id']}/prices", headers=m.headers).json()["data"]
+    assert [(p["price"], p["changed_by"]) for p in prices] == [("11.2500", m.id), ("10.8000", m.id)]
+    # Flour is not one of the supplier's items: nothing new there. A receipt without prices keeps them.
+    assert owner.execute("select count(*) from supplier_item").fetchone() == (1,)
+    r = act(client, m, order, "receive", receipt(order, kitchen["COOL"], "1"))
+    assert r.json()["lines"][0]["received_price"] == "11.2500"
+    audit = owner.execute(
+        "select details->'supplier_prices' from audit_log where action = 'purchase_order.receive' order by id"
+    ).fetchall()
+    assert audit == [([{"supplier_item_id": supplier_item["id"], "price": "11.2500"}],), ([],)]
+
+
+def test_without_a_supplier_id_an_invoice_price_changes_no_supplier_item(
+    client: TestClient, people: dict[str, Person], kitchen: dict[str, str], owner: psycopg.Connection
+) -> None:
+    m = people["manager"]
+    mill = new_supplier(client, m)
+    body = {"item_id": kitchen["FLOUR"], "price": "0.8125"}
+    assert client.post(f"/v1/suppliers/{mill['id']}/items", json=body, headers=m.headers).status_code == 201
+    order = act(client, m, new_order(client, m, kitchen, supplier="Mill & Co"), "submit").json()
+    line = {"line_id": order["lines"][0]["id"], "qty": "25", "unit_price": "0.9"}
+    r = act(client, m, order, "receive", {"location_id": kitchen["DRY"], "lines": [line]})
+    assert r.json()["price_variances"][0]["difference"] == "0.0875"
+    assert owner.execute("select price::text from supplier_item").fetchone() == ("0.8125",)
+    assert owner.execute("select count(*) from supplier_item_price").fetchone() == (1,)
+
+
+def test_a_bad_invoice_price_is_422_and_receives_nothing(
+    client: TestClient, people: dict[str, Person], kitchen: dict[str, str], owner: psycopg.Connection
+) -> None:
+    m = people["manager"]
+    order = act(client, m, new_order(client, m, kitchen), "submit").json()
+    for price in ("-1", "0.00001", 1.5):
+        line = {"line_id": order["lines"][0]["id"], "qty": "1", "unit_price": price}
+        r = act(client, m, order, "receive", {"location_id": kitchen["DRY"], "lines": [line]})
+        assert r.status_code == 422 and r.json()["errors"][0]["path"] == "$.lines[0].unit_price"
+    assert owner.execute("select count(*) from movement").fetchone() == (0,)

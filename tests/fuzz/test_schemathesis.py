@@ -102,6 +102,7 @@ def known(database: Db, people: dict[str, Person], kitchen: dict[str, str]) -> I
         with asgi.get_client(CURRENT) as client:  # starts the lifespan; schemathesis's calls reuse it
             assert client.get("/v1/openapi.json").content == document(ROUTES)
             orders = [_purchase_order(client, people["manager"], kitchen) for _ in range(2)]
+            supplier, supplier_items = _supplier(client, people["manager"], kitchen)
             submitted = client.post(f"/v1/purchase-orders/{orders[1]['id']}/submit", headers=people["manager"].headers)
             assert submitted.status_code == 200
             login = client.post("/v1/auth/login", json={"email": people["admin"].email, "password": PASSWORD})
@@ -112,6 +113,8 @@ def known(database: Db, people: dict[str, Person], kitchen: dict[str, str]) -> I
                 "locations": [kitchen["DRY"], kitchen["COOL"]],
                 "users": [person.id for person in people.values()],
                 "purchase-orders": [order["id"] for order in orders],
+                "suppliers": [supplier],
+                "supplier-items": supplier_items,
             },
             lines=[line["id"] for line in orders[1]["lines"]],
             emails=[person.email for person in people.values()],
@@ -130,6 +133,20 @@ def _purchase_order(client: Any, manager: Person, kitchen: dict[str, str]) -> di
     return order
 
 
+def _supplier(client: Any, manager: Person, kitchen: dict[str, str]) -> tuple[str, list[str]]:
+    """A supplier selling both items (preferred), so the suggested order and its draft have rows."""
+    r = client.post("/v1/suppliers", json={"name": "Fuzz Supplies"}, headers=manager.headers)
+    assert r.status_code == 201, r.text
+    supplier: str = r.json()["id"]
+    items = []
+    for item in ("FLOUR", "MILK"):
+        body = {"item_id": kitchen[item], "price": "1.5000", "preferred": True}
+        r = client.post(f"/v1/suppliers/{supplier}/items", json=body, headers=manager.headers)
+        assert r.status_code == 201, r.text
+        items.append(r.json()["id"])
+    return supplier, items
+
+
 def _pick(choices: list[str], seen: object) -> str:
     """One of choices, fixed by what was generated, so a failing example replays the same."""
     return choices[int.from_bytes(hashlib.sha256(repr(seen).encode()).digest()[:4], "big") % len(choices)]
@@ -140,7 +157,12 @@ def _with_known_ids(value: Any, known: Known, key: str = "") -> Any:
         return {k: _with_known_ids(v, known, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_with_known_ids(v, known, key) for v in value]
-    kinds = {"item_id": "items", "location_id": "locations", "from_location_id": "locations"}
+    kinds = {
+        "item_id": "items",
+        "location_id": "locations",
+        "from_location_id": "locations",
+        "supplier_id": "suppliers",
+    }
     if key in kinds:
         return _pick(known.ids[kinds[key]], value)
     if key == "to_location_id":
@@ -198,6 +220,13 @@ BUSINESS_RULES = re.compile(
             r"^use /v1/waste: waste is posted there, with its reason$",
             r"^.+ is kept in the (dry store|cooler|freezer); .+ is a (dry|cooler|freezer) location$",
             r"^after since$",
+            r"^no active (supplier|pack of this item) with this id$",
+            r"^not the name of the supplier supplier_id names$",
+            r"^required: the supplier's name, or supplier_id$",
+            r"^[0-9.]+ packs of [0-9.]+ are not a whole number of 0\.001 stock units$",
+            r"^[0-9.]+ stock units are more than one movement holds$",
+            r"^an inactive supplier item cannot be preferred$",
+            r"^nothing to order from this supplier$",
         ]
     )
 )
