@@ -25,6 +25,7 @@ from neuropilot import (
     audit,
     auth,
     catalog,
+    console,
     docs,
     idempotency,
     ledger,
@@ -201,7 +202,12 @@ def routes() -> list[Route]:
     for op in ROUTES:
         by_path.setdefault(op.path, {})[op.method] = auth.guard(op.endpoint, op.roles)
     table = [Route(path, _by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
-    return [*table, Route(docs.ASSET_PATH, docs.asset, methods=["GET"])]  # the page's files, not API operations
+    pages = [  # the docs page's and the console's files, not API operations
+        Route(docs.ASSET_PATH, docs.asset, methods=["GET"]),
+        Route("/", console.index, methods=["GET"]),
+        Route("/assets/{name}", console.asset, methods=["GET"]),
+    ]
+    return [*table, *pages]
 
 
 def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
@@ -259,7 +265,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await database.close()
             await limiter.aclose()
 
-    return Starlette(
+    app = Starlette(
         routes=routes(),
         middleware=[
             *security.headers_middleware(settings),
@@ -271,6 +277,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS | {idempotency.Replay: idempotency.handle_replay},
         lifespan=lifespan,
     )
+    app.router.default = console.Fallback(app.router.not_found)  # the console's client-side routes
+    return app
 
 
 # Python's cyclic GC, tuned for a request loop: collect the youngest generation after 100k net
