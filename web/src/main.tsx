@@ -21,7 +21,7 @@ const queries = new QueryClient({
 session.subscribe(() => {
   if (session.status === "signed-out") queries.clear();
 });
-void session.refresh(); // a reload keeps the user signed in: the cookie still holds the refresh token
+void session.start(); // a reload keeps the user signed in: the cookie still holds the refresh token
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

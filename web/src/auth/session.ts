@@ -11,6 +11,9 @@ import { ApiError, type Problem } from "../lib/problems";
 import { expiryFrom, needsRefresh, refreshDelay } from "./schedule";
 
 const LOCK = "neuropilot-refresh";
+// Whether this browser signed in and has not signed out: a flag, never a token. Without it the page does not
+// try the cookie at start-up (a 401 on every visit of a signed-out browser would be noise in its console).
+const HINT = "neuropilot.signed-in";
 const CHANNEL = "neuropilot-session";
 const WEB = { "X-NeuroPilot-Client": "web" } as const;
 
@@ -27,6 +30,23 @@ async function withLock<T>(run: () => Promise<T>): Promise<T> {
     return navigator.locks.request(LOCK, run);
   }
   return run();
+}
+
+function hint(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(HINT, "1");
+    else localStorage.removeItem(HINT);
+  } catch {
+    // Storage refused (private mode): the page then simply asks the server at each load.
+  }
+}
+
+function hinted(): boolean {
+  try {
+    return localStorage.getItem(HINT) !== null;
+  } catch {
+    return true;
+  }
 }
 
 class Session {
@@ -68,6 +88,7 @@ class Session {
     this.expiresAt = expiresAt;
     this.lifetime = lifetime;
     this.status = "signed-in";
+    hint(true);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.refresh(), refreshDelay(expiresAt, Date.now(), lifetime));
     if (share) this.channel?.postMessage({ type: "token", token, expiresAt, lifetime } satisfies Message);
@@ -79,12 +100,19 @@ class Session {
     this.expiresAt = 0;
     clearTimeout(this.timer);
     this.status = "signed-out";
+    hint(false);
     if (share) this.channel?.postMessage({ type: "signed-out" } satisfies Message);
     this.notify();
   }
 
   private fresh(): boolean {
     return this.token !== null && !needsRefresh(this.expiresAt, Date.now(), this.lifetime);
+  }
+
+  /** At page load: resume the session from the cookie if this browser has one. */
+  async start(): Promise<void> {
+    if (hinted()) await this.refresh();
+    else this.clear(false);
   }
 
   /** Sign in; the Problem on refusal (wrong password, too many attempts). */
