@@ -133,6 +133,7 @@ ROUTES: list[Op] = [
     Op("GET", "/metrics", metrics_endpoint, None, None, "text/plain", summary="Prometheus metrics", problems=(401,)),
     Op("GET", "/v1/openapi.json", openapi.openapi_json, None, None, dict[str, Any], summary="This OpenAPI document"),
     Op("GET", "/docs", docs.docs_page, None, None, "text/html", summary="The API reference page"),
+    Op("GET", "/", console.index, None, None, "text/html", summary="The web console", problems=(503,)),
     Op("POST", "/v1/auth/login", auth.login, None, LoginRequest, TokenPair, summary="Sign in", problems=(401,)),
     Op("POST", "/v1/auth/refresh", auth.refresh, None, RefreshRequest, TokenPair,
        summary="Swap a refresh token for a new pair", problems=(401,)),
@@ -202,12 +203,11 @@ def routes() -> list[Route]:
     for op in ROUTES:
         by_path.setdefault(op.path, {})[op.method] = auth.guard(op.endpoint, op.roles)
     table = [Route(path, _by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
-    pages = [  # the docs page's and the console's files, not API operations
+    files = [  # the docs page's and the console's files, not API operations
         Route(docs.ASSET_PATH, docs.asset, methods=["GET"]),
-        Route("/", console.index, methods=["GET"]),
-        Route("/assets/{name}", console.asset, methods=["GET"]),
+        Route(console.ASSET_PATH, console.asset, methods=["GET"]),
     ]
-    return [*table, *pages]
+    return [*table, *files]
 
 
 def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:

@@ -163,7 +163,7 @@ async def refresh(request: Request) -> Response:
     if not webauth.cookie_mode(request, reads_cookie=True):
         return json_response(await _rotate(request, (await read_json(request, RefreshRequest)).refresh_token))
     try:
-        pair = await _rotate(request, webauth.refresh_cookie(request))
+        pair = await _rotate(request, await webauth.refresh_cookie(request))
     except Problem as problem:
         raise webauth.cleared(problem) from None
     return webauth.tokens_response(pair)
@@ -213,6 +213,7 @@ async def logout(request: Request) -> Response:
     """POST /v1/auth/logout: with `X-NeuroPilot-Client: web` the refresh token is read from the cookie (no
     body), which is cleared."""
     if webauth.cookie_mode(request, reads_cookie=True):
+        await webauth.refuse_body(request)
         token = request.cookies.get(webauth.COOKIE)
         if token:
             await _end_family(request, token)

@@ -21,6 +21,7 @@ from neuropilot.errors import Problem
 log = structlog.get_logger("neuropilot")
 
 BUILD = Path(__file__).parent / "web"
+ASSET_PATH = "/assets/{name}"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -48,7 +49,7 @@ def _index() -> Response:
 
 
 async def index(request: Request) -> Response:
-    """GET /: the web console."""
+    """The single-page app (index.html); its client-side routes (/stock, /reports, …) answer the same page."""
     return _index()
 
 

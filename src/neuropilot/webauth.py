@@ -18,6 +18,7 @@ from neuropilot.errors import Problem
 from neuropilot.models import TokenPair
 from neuropilot.responses import json_response
 from neuropilot.tokens import REFRESH_TTL_S
+from neuropilot.validation import invalid
 
 CLIENT_HEADER = "X-NeuroPilot-Client"
 COOKIE = "__Secure-np_refresh"
@@ -54,7 +55,17 @@ def _allowed_origins(request: Request) -> set[str]:
     return own | set(request.state.settings.cors_origins)
 
 
-def refresh_cookie(request: Request) -> str:
+NO_BODY = "browser sign-in sends no body: the refresh token is the cookie"
+
+
+async def refuse_body(request: Request) -> None:
+    """Refresh and logout in cookie mode take no body: a token sent there as well would be one to ignore or choose."""
+    if await request.body():
+        raise invalid("$", NO_BODY)
+
+
+async def refresh_cookie(request: Request) -> str:
+    await refuse_body(request)
     token = request.cookies.get(COOKIE)
     if not token:
         raise Problem(401, "Sign in: no refresh cookie.", headers={"WWW-Authenticate": "Bearer"})

@@ -194,3 +194,12 @@ def test_body_mode_is_unchanged_and_sets_no_cookie(client: TestClient, people: d
     assert "set-cookie" not in r.headers
     r = client.post("/v1/auth/refresh", json={"refresh_token": r.json()["refresh_token"]})
     assert r.status_code == 200 and "refresh_token" in r.json() and "set-cookie" not in r.headers
+
+
+@pytest.mark.parametrize("route", ["refresh", "logout"])
+def test_cookie_mode_refuses_a_body(client: TestClient, people: dict[str, Person], route: str) -> None:
+    access, cookie = signed_in(client, people["manager"])
+    headers = WEB | {"Cookie": f"{COOKIE}={cookie}", "Authorization": f"Bearer {access}"}
+    r = client.post(f"/v1/auth/{route}", headers=headers, json={"refresh_token": cookie})
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "$"
+    assert web_refresh(client, cookie).status_code == 200  # neither spent nor revoked

@@ -188,6 +188,7 @@ BUSINESS_RULES = re.compile(
             r"^more than the [0-9.]+ that remain to receive$",
             r"^the order's total cost would reach [0-9,]+$",
             r"^A resulting quantity or amount would be larger than the ledger can hold\.$",
+            r"^browser sign-in sends no body: the refresh token is the cookie$",
         ]
     )
 )

@@ -43,7 +43,9 @@ JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
 # Records CSP violations before any of the page's own code runs (Playwright injects this, the CSP does not apply).
 WATCH_CSP = """
 window.__csp = [];
-document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
+});
 """
 
 

@@ -226,7 +226,7 @@ def test_a_manager_creates_an_item_and_a_bad_field_is_named(page: Any, server: S
     page.get_by_label("Maximum").fill("9")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("list", name="Items").get_by_role("listitem").filter(has_text="Sea salt")).to_contain_text(
-        "par 2–9"
+        "par 2\N{EN DASH}9"
     )
 
 

@@ -60,6 +60,7 @@ def test_assets_are_immutable_and_typed(client: TestClient) -> None:
         kind = "text/javascript" if path.endswith(".js") else "text/css"
         assert r.headers["content-type"].startswith(kind)
         assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers.get("content-encoding") == "gzip"  # every initial file is over GZip's 1 KiB
         assert (build_dir() / path.removeprefix("/")).read_bytes() == r.content
 
 
