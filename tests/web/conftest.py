@@ -229,6 +229,9 @@ def check_page(page: Any) -> None:
             local: JSON.stringify(Object.entries(localStorage)),
             session: JSON.stringify(Object.entries(sessionStorage)),
             cookie: document.cookie,
+            unlabelled: [...document.querySelectorAll("input, select, textarea")]
+                .filter((e) => e.labels.length === 0 && !e.getAttribute("aria-label"))
+                .map((e) => e.outerHTML.slice(0, 80)),
             small: [...document.querySelectorAll("a, button, select, input:not([type=checkbox])")]
                 .filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
                 .map((e) => e.outerHTML.slice(0, 80)),
@@ -240,6 +243,7 @@ def check_page(page: Any) -> None:
     for where in ("local", "session", "cookie"):
         assert not JWT.search(state[where]), f"a token is readable from {where}Storage/cookie: {state[where][:200]}"
     assert state["cookie"] == "", f"document.cookie is {state['cookie']!r}"
+    assert state["unlabelled"] == [], f"inputs without a label on {page.url}: {state['unlabelled']}"
     assert state["small"] == [], f"touch targets under 44 px on {page.url}: {state['small']}"
     assert state["scroll"] <= state["width"], f"{page.url} scrolls sideways: {state['scroll']} > {state['width']} px"
 

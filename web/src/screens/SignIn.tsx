@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { session } from "../auth/session";
 import { Button, ErrorMessage, Field } from "../components/ui";
-import { formErrors, type FormErrors } from "../lib/problems";
+import { ApiError, formErrors, type FormErrors } from "../lib/problems";
 
 export function SignIn() {
   const [email, setEmail] = useState("");
@@ -16,8 +16,9 @@ export function SignIn() {
     try {
       await session.signIn(email, password);
     } catch (error) {
-      const found = formErrors(error);
-      setErrors(found.message.startsWith("Your session") ? { ...found, message: "Wrong email or password." } : found);
+      // A 401 here is a refused sign-in (the API answers alike for an unknown email and a wrong password).
+      const refused = error instanceof ApiError && error.status === 401;
+      setErrors(refused ? { message: "Wrong email or password.", fields: {} } : formErrors(error));
     } finally {
       setBusy(false);
     }
