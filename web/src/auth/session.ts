@@ -95,12 +95,12 @@ class Session {
     this.notify();
   }
 
-  private clear(share: boolean): void {
+  private clear(share: boolean, forget = true): void {
     this.token = null;
     this.expiresAt = 0;
     clearTimeout(this.timer);
     this.status = "signed-out";
-    hint(false);
+    if (forget) hint(false);
     if (share) this.channel?.postMessage({ type: "signed-out" } satisfies Message);
     this.notify();
   }
@@ -143,7 +143,8 @@ class Session {
       } catch {
         // Offline or the server is down: keep what we have and try again shortly.
       }
-      if (this.status === "starting") this.clear(false);
+      // Unreachable at start-up: show the sign-in form, but keep the flag, so the next load tries the cookie again.
+      if (this.status === "starting") this.clear(false, false);
       else this.retrySoon();
       return this.token !== null;
     }).finally(() => {
