@@ -1,5 +1,5 @@
 """End-to-end fixtures: a real `neuropilot serve` on a database of the test cluster, a kitchen made through the
-API, and Debian's Chromium driven by Playwright at a phone's size. One server and one browser per session, a
+API, and Debian's Chromium driven by Playwright at a phone's size. One server and one browser per module (there is one), a
 fresh browser context (cookies, storage) and page per test, checked after every test: no console errors, no
 CSP violations, no token in script-readable storage, no horizontal scroll at 360 px.
 """
@@ -171,7 +171,7 @@ def submitted_order(server: Server, number: str, lines: list[tuple[str, str, str
     return dict(r.json())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(cluster: Cluster, password_hash: str) -> Iterator[Server]:
     build_dir()  # fails, saying `make install`, without a build
     db = cluster.clone()
@@ -190,7 +190,9 @@ def server(cluster: Cluster, password_hash: str) -> Iterator[Server]:
             cluster.drop(db.name)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while the browser is open,
+# which asyncio.run in later test modules must not meet.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not (os.access(CHROMIUM, os.X_OK) or shutil.which("chromium")):
         pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install chromium (the console's end-to-end tests)")

@@ -33,7 +33,7 @@ def test_the_app_and_its_client_side_routes_answer_index_html(client: TestClient
 
 @pytest.mark.parametrize(
     "path",
-    ["/v1", "/v1/nope", "/v1/items/x/y", "/docs/nope", "/assets/nope.js", "/health/x", "/metrics/x", "/ready", "/live"],
+    ["/v1", "/v1/nope", "/v1/items/x/y", "/docs/nope", "/assets/nope.js", "/health/x", "/metrics/x", "/ready/x", "/live/x"],
 )
 def test_unknown_api_paths_stay_json_404s(client: TestClient, path: str) -> None:
     r = client.get(path)
