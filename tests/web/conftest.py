@@ -1,5 +1,5 @@
 """End-to-end fixtures: a real `neuropilot serve` on a database of the test cluster, a kitchen made through the
-API, and Debian's Chromium driven by Playwright at a phone's size. One server and one browser per module (there is one), a
+API, and Debian's Chromium driven by Playwright at a phone's size. One server and one browser per module, a
 fresh browser context (cookies, storage) and page per test, checked after every test: no console errors, no
 CSP violations, no token in script-readable storage, no horizontal scroll at 360 px.
 """
