@@ -332,8 +332,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get an item
+         * Get an item and its packs
          * @description **Roles: admin, manager, counter, viewer.**
+         *
+         *     The item with its packs; the ETag is the item's (what PATCH compares).
          */
         get: operations["get_item"];
         put?: never;
@@ -352,6 +354,63 @@ export interface paths {
          * @description **Roles: admin, manager.**
          */
         patch: operations["update_item"];
+        trace?: never;
+    };
+    "/v1/items/{id}/packs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an item's packs
+         * @description **Roles: admin, manager, counter, viewer.**
+         *
+         *     The item's packs, inactive ones included, newest first.
+         */
+        get: operations["list_packs"];
+        put?: never;
+        /**
+         * Add a pack to an item
+         * @description **Roles: admin, manager.**
+         *
+         *     A new pack; its name is unique per item, whatever the case (409).
+         */
+        post: operations["create_pack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/{id}/packs/{pack_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a pack
+         * @description **Roles: admin, manager, counter, viewer.**
+         *
+         *     One pack, with the ETag a PATCH's If-Match compares to.
+         */
+        get: operations["get_pack"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a pack
+         * @description **Roles: admin, manager.**
+         *
+         *     Name, qty, active (If-Match honoured). Counts already
+         *     stored keep the pack size they were counted with (their breakdown's pack_qty).
+         */
+        patch: operations["update_pack"];
         trace?: never;
     };
     "/v1/locations": {
@@ -420,8 +479,9 @@ export interface paths {
          * @description **Roles: admin, manager, counter.**
          *
          *     On-hand of the item at the location, as of counted_at (default now).
-         *     One statement (context, checks, count, audit row: sql/schema/0009); with an Idempotency-Key
-         *     it runs inside the request transaction that remembers the response.
+         *     One statement (context, checks, count, audit row: sql/schema/0009, 0011); a count in packs
+         *     (breakdown) or with an Idempotency-Key runs in a request transaction, which resolves the packs
+         *     and remembers the response.
          */
         post: operations["create_count"];
         delete?: never;
@@ -494,6 +554,28 @@ export interface paths {
          *     Two `transfer` movements, out of the source and into the destination, together.
          */
         post: operations["create_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/waste": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record waste, with its reason
+         * @description **Roles: admin, manager, counter.**
+         *
+         *     Stock wasted at a location, with its reason; 201 the waste movement.
+         */
+        post: operations["create_waste"];
         delete?: never;
         options?: never;
         head?: never;
@@ -580,6 +662,50 @@ export interface paths {
          *     Each count since then against the on-hand expected before it.
          */
         get: operations["variance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage over a period
+         * @description **Roles: admin, manager.**
+         *
+         *     Per item with stock or movements in the period, by item_number.
+         */
+        get: operations["usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/waste": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Waste over a period
+         * @description **Roles: admin, manager.**
+         *
+         *     Waste in (since, until], valued at unit_cost, costliest first.
+         */
+        get: operations["waste_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -846,6 +972,7 @@ export interface components {
             /** Format: decimal */
             max_qty: string;
             unit_cost: string | null;
+            storage_zone: ("cooler" | "dry" | "freezer") | null;
             active: boolean;
             created_at: string;
             updated_at: string;
@@ -869,6 +996,43 @@ export interface components {
             max_qty: string;
             /** @default null */
             unit_cost: string | null;
+            /** @default null */
+            storage_zone: ("cooler" | "dry" | "freezer") | null;
+        };
+        /**
+         * ItemWithPacks
+         * @description GET /v1/items/{id}: the item and its packs (inactive ones too). Its ETag is the item's alone,
+         *     as PATCH /v1/items/{id} compares If-Match with the item, not with its packs.
+         */
+        ItemWithPacks: {
+            /** Format: uuid */
+            id: string;
+            item_number: string;
+            name: string;
+            unit: string;
+            category: string | null;
+            /** Format: decimal */
+            min_qty: string;
+            /** Format: decimal */
+            max_qty: string;
+            unit_cost: string | null;
+            storage_zone: ("cooler" | "dry" | "freezer") | null;
+            active: boolean;
+            created_at: string;
+            updated_at: string;
+            packs: components["schemas"]["PackSummary"][];
+        };
+        /**
+         * PackSummary
+         * @description A pack as GET /v1/items/{id} lists it.
+         */
+        PackSummary: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: decimal */
+            qty: string;
+            active: boolean;
         };
         /** ItemUpdate */
         ItemUpdate: {
@@ -881,6 +1045,43 @@ export interface components {
             /** @example 5.000 */
             max_qty?: string;
             unit_cost?: string | null;
+            storage_zone?: ("cooler" | "dry" | "freezer") | null;
+            active?: boolean;
+        };
+        /**
+         * Page[Pack]
+         * @description One page of a list; `next_cursor` is null on the last page.
+         */
+        Page_Pack_: {
+            data: components["schemas"]["Pack"][];
+            next_cursor: string | null;
+        };
+        /** Pack */
+        Pack: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            item_id: string;
+            name: string;
+            /** Format: decimal */
+            qty: string;
+            active: boolean;
+            created_at: string;
+            updated_at: string;
+        };
+        /** PackCreate */
+        PackCreate: {
+            /** @example case */
+            name: string;
+            /** @example 6.000 */
+            qty: string;
+        };
+        /** PackUpdate */
+        PackUpdate: {
+            /** @example case */
+            name?: string;
+            /** @example 6.000 */
+            qty?: string;
             active?: boolean;
         };
         /**
@@ -940,17 +1141,41 @@ export interface components {
             /** Format: decimal */
             qty_on_hand: string;
             counted_at: string;
+            breakdown: components["schemas"]["CountedPart"][] | null;
         };
-        /** CountCreate */
+        /**
+         * CountedPart
+         * @description A stored part: what was entered, and the pack's size when counted ("1" for stock units).
+         */
+        CountedPart: {
+            pack_id: string | null;
+            qty: string;
+            pack_qty: string;
+        };
+        /**
+         * CountCreate
+         * @description qty_on_hand in stock units, or breakdown (in packs) instead: exactly one of the two.
+         */
         CountCreate: {
             /** Format: uuid */
             item_id: string;
             /** Format: uuid */
             location_id: string;
-            /** @example 12.500 */
-            qty_on_hand: string;
+            /** @default null */
+            qty_on_hand: string | null;
+            /** @default null */
+            breakdown: components["schemas"]["BreakdownPart"][] | null;
             /** @default null */
             counted_at: string | null;
+        };
+        /**
+         * BreakdownPart
+         * @description qty packs of pack_id (null: qty stock units); packs.py turns parts into the stock-unit total.
+         */
+        BreakdownPart: {
+            pack_id: string | null;
+            /** @example 12.500 */
+            qty: string;
         };
         /** CountBatch */
         CountBatch: {
@@ -980,22 +1205,26 @@ export interface components {
             /** Format: uuid */
             location_id: string;
             /** @enum {unknown} */
-            type: "adjust" | "receive" | "transfer" | "use";
+            type: "adjust" | "receive" | "transfer" | "use" | "waste";
             /** Format: decimal */
             qty: string;
             note: string | null;
             reference: string | null;
+            reason: ("damaged" | "expired" | "other" | "overproduction" | "returned" | "spoiled") | null;
             created_by: string | null;
             created_at: string;
         };
-        /** MovementCreate */
+        /**
+         * MovementCreate
+         * @description type waste is refused here (422): waste has a reason, and is posted with POST /v1/waste.
+         */
         MovementCreate: {
             /** Format: uuid */
             item_id: string;
             /** Format: uuid */
             location_id: string;
             /** @enum {unknown} */
-            type: "adjust" | "receive" | "use";
+            type: "adjust" | "receive" | "use" | "waste";
             /** @example -0.250 */
             qty: string;
             /** @default null */
@@ -1022,6 +1251,22 @@ export interface components {
         Transfer: {
             out: components["schemas"]["Movement"];
             in: components["schemas"]["Movement"];
+        };
+        /**
+         * WasteCreate
+         * @description qty: a positive amount in stock units (stored negated: waste lowers stock).
+         */
+        WasteCreate: {
+            /** Format: uuid */
+            item_id: string;
+            /** Format: uuid */
+            location_id: string;
+            /** @example 24.000 */
+            qty: string;
+            /** @enum {unknown} */
+            reason: "damaged" | "expired" | "other" | "overproduction" | "returned" | "spoiled";
+            /** @default null */
+            note: string | null;
         };
         /**
          * Page[StockLevel]
@@ -1146,6 +1391,70 @@ export interface components {
             /** Format: decimal */
             variance: string;
             variance_value: string | null;
+        };
+        /** UsageReport */
+        UsageReport: {
+            data: components["schemas"]["UsageRow"][];
+            totals: components["schemas"]["UsageTotals"];
+        };
+        /**
+         * UsageRow
+         * @description One item over the period, all locations together, in stock units. used and wasted are positive
+         *     amounts, adjusted is signed; consumption = opening + received - closing; consumption_value is null
+         *     when the item has no unit_cost.
+         */
+        UsageRow: {
+            /** Format: uuid */
+            item_id: string;
+            item_number: string;
+            item_name: string;
+            unit: string;
+            category: string | null;
+            /** Format: decimal */
+            opening: string;
+            /** Format: decimal */
+            received: string;
+            /** Format: decimal */
+            used: string;
+            /** Format: decimal */
+            wasted: string;
+            /** Format: decimal */
+            adjusted: string;
+            /** Format: decimal */
+            closing: string;
+            /** Format: decimal */
+            consumption: string;
+            unit_cost: string | null;
+            consumption_value: string | null;
+        };
+        /**
+         * UsageTotals
+         * @description Sums over the costed items; uncosted_items: rows without a unit_cost, left out of both sums.
+         */
+        UsageTotals: {
+            /** @example 12.5000000 */
+            consumption_value: string;
+            /** @example 12.5000000 */
+            received_value: string;
+            uncosted_items: number;
+        };
+        /** WasteReport */
+        WasteReport: {
+            data: components["schemas"]["WasteGroup"][];
+            /** @example 12.5000000 */
+            total_value: string;
+        };
+        /**
+         * WasteGroup
+         * @description key: the reason, the item's item_number, or the category (null: items without one).
+         *     qty (stock units wasted) only when grouped by item; value = Σ qty * unit_cost (0 when uncosted).
+         */
+        WasteGroup: {
+            key: string | null;
+            /** Format: decimal */
+            qty?: string;
+            /** @example 12.5000000 */
+            value: string;
         };
         /**
          * Page[PurchaseOrderSummary]
@@ -1968,7 +2277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Item"];
+                    "application/json": components["schemas"]["ItemWithPacks"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -2036,6 +2345,154 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Item"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_packs: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200; 50 when left out. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; leave out for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Pack_"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    create_pack: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body within 24 h returns the first response without a second write; the same key with another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PackCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pack"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_pack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                pack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pack"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    update_pack: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` you last read: the change applies only to that version (else 412). */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                pack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PackUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pack"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2328,7 +2785,7 @@ export interface operations {
                 /** @description Only this location. */
                 location_id?: string;
                 /** @description Only this kind of movement. */
-                type?: "adjust" | "receive" | "transfer" | "use";
+                type?: "adjust" | "receive" | "transfer" | "use" | "waste";
                 /** @description Only from this time on (RFC 3339 with an offset). */
                 since?: string;
             };
@@ -2432,6 +2889,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Transfer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    create_waste: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body within 24 h returns the first response without a second write; the same key with another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WasteCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Movement"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2562,6 +3056,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Variance_"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    usage: {
+        parameters: {
+            query: {
+                /** @description The period's start, excluded (RFC 3339 with an offset). */
+                since: string;
+                /** @description The period's end, included; now when left out. */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    waste_report: {
+        parameters: {
+            query: {
+                /** @description The period's start, excluded (RFC 3339 with an offset). */
+                since: string;
+                /** @description The period's end, included; now when left out. */
+                until?: string;
+                /** @description `reason` (default), `item` (key: item_number; with qty) or `category` (key null: no category). */
+                group_by?: "category" | "item" | "reason";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WasteReport"];
                 };
             };
             401: components["responses"]["Unauthorized"];

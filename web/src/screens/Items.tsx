@@ -74,6 +74,7 @@ function ItemForm({ item, onDone }: { item: Item | null; onDone: () => void }) {
     min_qty: item ? qty(item.min_qty) : "0",
     max_qty: item ? qty(item.max_qty) : "0",
     unit_cost: item?.unit_cost ?? "",
+    storage_zone: item?.storage_zone ?? "",
     active: item?.active ?? true,
   });
   const [key] = useState(idempotencyKey);
@@ -88,6 +89,7 @@ function ItemForm({ item, onDone }: { item: Item | null; onDone: () => void }) {
         min_qty: form.min_qty.trim(),
         max_qty: form.max_qty.trim(),
         unit_cost: form.unit_cost.trim() || null,
+        storage_zone: (form.storage_zone || null) as Item["storage_zone"],
       };
       if (!item) {
         return unwrap(await api.POST("/v1/items", { params: { header: { "Idempotency-Key": key } }, body }));
@@ -124,6 +126,18 @@ function ItemForm({ item, onDone }: { item: Item | null; onDone: () => void }) {
         <Field label="Minimum (par)" inputMode="decimal" value={form.min_qty} onChange={set("min_qty")} error={errors?.fields.min_qty} />
         <Field label="Maximum" inputMode="decimal" value={form.max_qty} onChange={set("max_qty")} error={errors?.fields.max_qty} />
         <Field label="Unit cost" inputMode="decimal" value={form.unit_cost} onChange={set("unit_cost")} error={errors?.fields.unit_cost} />
+        <SelectField
+          label="Kept in"
+          value={form.storage_zone}
+          onChange={set("storage_zone")}
+          options={[
+            { value: "", label: "Anywhere" },
+            { value: "dry", label: "Dry store" },
+            { value: "cooler", label: "Cooler" },
+            { value: "freezer", label: "Freezer" },
+          ]}
+          error={errors?.fields.storage_zone}
+        />
         {item && <Checkbox label="Active" checked={form.active} onChange={set("active")} />}
         <div className="flex gap-2">
           <Button type="submit" disabled={save.isPending}>
