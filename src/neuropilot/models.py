@@ -45,7 +45,8 @@ class RefreshRequest(Body):
 
 class TokenPair(msgspec.Struct, kw_only=True):
     access_token: str
-    refresh_token: str
+    # Absent in browser sign-in (X-NeuroPilot-Client: web): the refresh token is then an HttpOnly cookie.
+    refresh_token: str | msgspec.UnsetType = msgspec.UNSET
     token_type: str = "Bearer"  # noqa: S105 - the scheme's name, not a secret
     expires_in: int = 900
 

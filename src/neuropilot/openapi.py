@@ -182,6 +182,14 @@ IF_MATCH = {
     "description": "The `ETag` you last read: the change applies only to that version (else 412).",
     "schema": {"type": "string"},
 }
+WEB_CLIENT = {
+    "name": "X-NeuroPilot-Client",
+    "in": "header",
+    "description": "`web`: browser sign-in. The refresh token travels in the HttpOnly cookie `__Secure-np_refresh` "
+    "(Path=/v1/auth, SameSite=Strict) instead of the body, which refresh and logout then do not need. Refused (403) "
+    "from another site (`Sec-Fetch-Site`) or an origin that is neither this server's nor a configured CORS origin.",
+    "schema": {"type": "string", "enum": ["web"]},
+}
 ETAG = {"description": "The version of the resource, for `If-Match`.", "schema": {"type": "string"}}
 LOCATION = {"description": "Where the new resource lives.", "schema": {"type": "string"}}
 EXAMPLES: dict[Any, dict[str, Any]] = {
@@ -285,7 +293,12 @@ def _honours_if_match(op: Operation) -> bool:
 
 
 def _header_params(op: Operation) -> list[dict[str, Any]]:
-    return ([IDEMPOTENCY_KEY] if _writes_with_key(op) else []) + ([IF_MATCH] if _honours_if_match(op) else [])
+    web = [WEB_CLIENT] if op.path in WEB_SIGN_IN_PATHS else []
+    return web + ([IDEMPOTENCY_KEY] if _writes_with_key(op) else []) + ([IF_MATCH] if _honours_if_match(op) else [])
+
+
+WEB_SIGN_IN_PATHS = ("/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout")
+COOKIE_BODY_PATHS = ("/v1/auth/refresh", "/v1/auth/logout")  # the body is optional there in cookie mode
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
@@ -312,6 +325,8 @@ def _problem_statuses(op: Operation) -> list[int]:
         found.add(401)
         if set(op.roles) != set(ALL_ROLES) or op.path.startswith("/v1/auth/"):
             found.add(403)  # logout: the refresh token of someone else
+    if op.path in WEB_SIGN_IN_PATHS:
+        found.add(403)  # browser sign-in from another site or origin
     if "{id}" in op.path:
         found.add(404)
     if _honours_if_match(op):
@@ -380,7 +395,8 @@ def _operation(op: Operation, refs: dict[Any, Any], paths: set[str]) -> dict[str
     if parameters := _parameters(op):
         out["parameters"] = parameters
     if op.body is not None:
-        out["requestBody"] = {"required": True, "content": _json(refs[op.body], EXAMPLES.get(op.body))}
+        required = op.path not in COOKIE_BODY_PATHS
+        out["requestBody"] = {"required": required, "content": _json(refs[op.body], EXAMPLES.get(op.body))}
     out["responses"] = _responses(op, refs, paths)
     if op.roles is None:
         out["security"] = []

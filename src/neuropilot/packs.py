@@ -150,7 +150,8 @@ async def item_packs(tx: Tx, item_id: uuid.UUID) -> list[dict[str, Any]]:
 
 async def list_packs(request: Request) -> Response:
     """GET /v1/items/{id}/packs: the item's packs, inactive ones included, newest first."""
-    item_id, limit, cursor = path_id(request, "item"), limit_param(request), decode_cursor(request, 2)
+    limit, cursor = limit_param(request), decode_cursor(request, 2)  # a bad page is a 422 before a bad id is a 404
+    item_id = path_id(request, "item")
     if cursor and not all(isinstance(value, str) for value in cursor):
         raise invalid("cursor", "not a cursor this API returned")
     before_at, before_id = cursor or (None, None)

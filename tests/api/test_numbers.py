@@ -29,7 +29,7 @@ def required(op: object) -> dict[str, str]:
 
 
 def existing(client: TestClient, admin: Person, path: str) -> str:
-    """path with its {id} naming a row that exists (the lists of one supplier's items and prices)."""
+    """path with its {id} naming a row that exists (the lists of one supplier's items and prices, an item's packs)."""
     if "{id}" not in path:
         return path
     supplier = client.post("/v1/suppliers", json={"name": "Numbers Ltd"}, headers=admin.headers).json()["id"]
@@ -38,6 +38,8 @@ def existing(client: TestClient, admin: Person, path: str) -> str:
     item = client.post(
         "/v1/items", json={"item_number": "N-1", "name": "N", "unit": "kg"}, headers=admin.headers
     ).json()["id"]
+    if path.startswith("/v1/items/"):
+        return path.replace("{id}", item)
     body = {"item_id": item, "price": "1"}
     supplier_item = client.post(f"/v1/suppliers/{supplier}/items", json=body, headers=admin.headers).json()["id"]
     return path.replace("{id}", supplier_item)

@@ -210,6 +210,7 @@ BUSINESS_RULES = re.compile(
             r"^more than the [0-9.]+ that remain to receive$",
             r"^the order's total cost would reach [0-9,]+$",
             r"^A resulting quantity or amount would be larger than the ledger can hold\.$",
+            r"^browser sign-in sends no body: the refresh token is the cookie$",
             # a count gives qty_on_hand or a breakdown in packs, exactly one, of packs of its item (§11)
             r"^give qty_on_hand or breakdown, not both$",
             r"^required \(or breakdown, a count in packs\)$",

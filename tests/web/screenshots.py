@@ -1,0 +1,77 @@
+"""`make screenshots`: phone-sized pictures of the console for the README, from the real app with demo data.
+
+Starts `neuropilot serve` on a throwaway embedded PostgreSQL (which creates the demo admin and demo data), signs
+in with Debian's Chromium at 360x740 and saves the stock and reports screens as PNGs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx2
+from playwright.sync_api import expect, sync_playwright
+
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _free_port
+
+
+def serve_demo(data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "MIGRATOR_", "NEUROPILOT_"))}
+    env |= {"NEUROPILOT_DATA_DIR": str(data_dir), "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    log_path = data_dir / "serve.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        command = [sys.executable, "-m", "neuropilot", "serve"]
+        proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"neuropilot serve exited:\n{log_path.read_text()[-3000:]}")
+        found = re.search(r"demo admin created \(shown once\): (\S+)\s+password: (\S+)", log_path.read_text())
+        try:
+            if found and httpx2.get(f"{url}/health", timeout=1).status_code == 200:
+                return proc, url, f"{found[1]}\n{found[2]}"
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("neuropilot serve did not become healthy")
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="neuropilot-screenshots-") as tmp:
+        proc, url, credentials = serve_demo(Path(tmp) / "data")
+        email, password = credentials.split("\n")
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_context(base_url=url, **PHONE).new_page()
+                page.goto("/")
+                page.get_by_label("Email").fill(email)
+                page.get_by_label("Password").fill(password)
+                page.get_by_role("button", name="Sign in").click()
+                expect(page.get_by_role("list", name="Stock levels")).to_be_visible()
+                page.get_by_label("Location").select_option(index=1)
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(out / "stock.png"))
+                page.get_by_role("link", name="Reports", exact=True).click()
+                expect(page.get_by_role("img", name="Stock value by category")).to_be_visible()
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(out / "reports.png"))
+                browser.close()
+        finally:
+            proc.send_signal(2)  # Ctrl-C: serve stops the embedded PostgreSQL it started
+            proc.wait(timeout=60)
+    print(f"wrote {out / 'stock.png'} and {out / 'reports.png'}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))

@@ -1,0 +1,43 @@
+// What each role may open (CONTRACT §4): the navigation shows only these, and each screen checks again.
+import type { components } from "../api/schema";
+
+export type Role = components["schemas"]["User"]["role"];
+
+export interface NavEntry {
+  to: string;
+  label: string;
+  roles: readonly Role[];
+}
+
+const EVERYONE: readonly Role[] = ["admin", "manager", "counter", "viewer"];
+const MANAGERS: readonly Role[] = ["admin", "manager"];
+
+export const NAV: readonly NavEntry[] = [
+  { to: "/stock", label: "Stock", roles: EVERYONE },
+  { to: "/receive", label: "Receive", roles: MANAGERS },
+  { to: "/reports", label: "Reports", roles: ["admin", "manager", "viewer"] },
+  { to: "/items", label: "Items", roles: EVERYONE },
+  { to: "/locations", label: "Locations", roles: EVERYONE },
+  { to: "/users", label: "Users", roles: ["admin"] },
+  { to: "/audit", label: "Audit", roles: ["admin"] },
+];
+
+export function navFor(role: Role): NavEntry[] {
+  return NAV.filter((entry) => entry.roles.includes(role));
+}
+
+export function mayOpen(role: Role, path: string): boolean {
+  const entry = NAV.find((e) => path === e.to || path.startsWith(`${e.to}/`));
+  return entry === undefined || entry.roles.includes(role);
+}
+
+/** Items and locations: create and edit. */
+export function managesCatalog(role: Role): boolean {
+  return MANAGERS.includes(role);
+}
+
+/** The reports a role may read: a viewer only low stock. */
+export function reportsFor(role: Role): Array<"valuation" | "low-stock" | "variance"> {
+  if (MANAGERS.includes(role)) return ["valuation", "low-stock", "variance"];
+  return role === "viewer" ? ["low-stock"] : [];
+}
