@@ -40,6 +40,10 @@ TABLES = (
     "idempotency_key",
     "stock_level",
     "item_pack",
+    "location_sheet_item",
+    "count_session",
+    "count_session_location",
+    "count_session_line",
 )
 
 

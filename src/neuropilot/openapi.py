@@ -108,6 +108,7 @@ SUPPLIER = Param("supplier", str, "Only this supplier (exact match).")
 ENTITY = Param("entity", str, "Only this kind of record, e.g. `item`, `purchase_order`, `app_user`.")
 ENTITY_ID = Param("entity_id", uuid.UUID, "Only entries about this record.")
 ACTOR_ID = Param("actor_id", uuid.UUID, "Only entries by this user.")
+SESSION_STATUS = Param("status", Literal["open", "posted", "canceled"], "Only count sessions in this state.")
 
 
 class Operation(Protocol):
