@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from tests.conftest import Person
@@ -697,3 +701,97 @@ def test_two_posts_at_once_make_one_set_of_counts(
     assert owner.execute("select count(*) from inventory_count where count_session_id = %s", (session["id"],)).fetchone() == (1,)
     posts = owner.execute("select count(*) from audit_log where action = 'count_session.post'").fetchone()
     assert posts == (1,)
+
+
+# --- a property: any interleaving of line PUTs (backdated too), movements and a post, against a model -------
+
+Op = tuple[str, int, int, int, str]  # (kind, item, qty, offset in ms from the session's start, who)
+OPS = st.one_of(
+    st.tuples(st.just("put"), st.integers(0, 2), st.integers(0, 20), st.integers(0, 30), st.sampled_from(["counter", "manager"])),
+    st.tuples(st.just("move"), st.integers(0, 2), st.integers(-5, 5).filter(bool), st.integers(0, 30), st.just("")),
+)  # fmt: skip
+COSTS = (Decimal("1.2500"), Decimal("0.3333"), None)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=st.lists(OPS, min_size=1, max_size=14), uncounted=st.sampled_from(["keep", "zero"]))
+def test_random_walks_match_a_model(
+    client: TestClient, people: dict[str, Person], owner: psycopg.Connection, ops: list[Op], uncounted: str
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    loc_row = owner.execute(
+        "insert into location (code, name, temp_zone) values (%s, 'Model', 'dry') returning id", (f"M-{tag}",)
+    ).fetchone()
+    assert loc_row is not None
+    loc = str(loc_row[0])
+    items = [item(owner, f"M{tag}-{n}", cost=None if cost is None else str(cost)) for n, cost in enumerate(COSTS)]
+    opening = [Decimal(5 + n) for n in range(len(items))]
+    for item_id, qty in zip(items, opening, strict=True):
+        stock(owner, item_id, loc, str(qty), "now() - interval '1 hour'")
+    session = open_session(client, people["manager"], loc)
+    t0 = started(session)
+    moves: list[list[tuple[datetime, Decimal]]] = [[] for _ in items]
+    line: list[tuple[datetime, Decimal, str] | None] = [None for _ in items]
+    for kind, n, qty, offset, who in ops:
+        at = t0 + timedelta(milliseconds=offset)
+        if kind == "move":
+            owner.execute(
+                "insert into movement (item_id, location_id, type, qty, created_at) values (%s, %s, %s, %s, %s)",
+                (items[n], loc, "receive" if qty > 0 else "use", qty, at),
+            )
+            moves[n].append((at, Decimal(qty)))
+            continue
+        r = put_line(client, people[who], session, item_id=items[n], location_id=loc, qty_on_hand=str(qty), counted_at=iso(at))
+        assert r.status_code == 200, r.text
+        current = line[n]
+        if current is None or current[0] <= at:  # the latest counted_at wins; an equal one is replaced
+            line[n] = (at, Decimal(qty), people[who].id)
+        assert Decimal(r.json()["counted_qty"]) == line[n][1]  # type: ignore[index]
+    # the variance: each counted line against opening + the movements up to its counted_at (ties: before)
+    report = client.get(f"/v1/count-sessions/{session['id']}/variance", headers=people["manager"].headers).json()
+    want, total = {}, Decimal(0)
+    for n, state in enumerate(line):
+        if state is None:
+            continue
+        expected = opening[n] + sum((q for at, q in moves[n] if at <= state[0]), Decimal(0))
+        value = (state[1] - expected) * (COSTS[n] or Decimal(0))
+        want[items[n]] = (expected, state[1], state[1] - expected, value)
+        total += value
+    got = {
+        v["item_id"]: tuple(Decimal(v[k]) for k in ("expected", "counted_qty", "variance", "variance_value"))
+        for v in report["data"]
+    }
+    assert got == want
+    assert Decimal(report["total_value"]) == total
+    # the post: one count per counted line (its counter, its time), zeros at the posting time if asked
+    posted = act(client, people["manager"], session, "post", {"uncounted": uncounted}).json()
+    posted_at = datetime.fromisoformat(posted["posted_at"].replace("Z", "+00:00"))
+    counts = owner.execute(
+        "select item_id::text, qty_on_hand, counted_at, counted_by::text from inventory_count where count_session_id = %s",
+        (session["id"],),
+    ).fetchall()
+    want_counts = {
+        (items[n], state[1], state[0], state[2]) if state else (items[n], Decimal(0), posted_at, people["manager"].id)
+        for n, state in enumerate(line)
+        if state or uncounted == "zero"
+    }
+    assert set(counts) == want_counts and posted["counts_created"] == len(want_counts)
+    # on-hand afterwards: the last count (the session's if any, else the opening) plus the movements after it
+    for n, item_id in enumerate(items):
+        state = line[n]
+        base: tuple[datetime, Decimal] | None = (state[0], state[1]) if state else None
+        if base is None and uncounted == "zero":
+            base = (posted_at, Decimal(0))
+        if base is None:
+            expected = opening[n] + sum((q for _, q in moves[n]), Decimal(0))
+        else:
+            expected = base[1] + sum((q for at, q in moves[n] if at > base[0]), Decimal(0))
+        row = owner.execute(
+            "select on_hand from stock_level where item_id = %s and location_id = %s", (item_id, loc)
+        ).fetchone()
+        assert row == (expected,), (n, ops)
