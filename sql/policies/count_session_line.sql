@@ -12,16 +12,25 @@ create policy count_session_line_insert_managers on count_session_line for inser
 with check (
     (select current_setting('app.role', true)) in ('admin', 'manager')
     and counted_at is null
-    and exists (select from count_session as s where s.id = session_id and s.status = 'open')
+    and exists (
+        select from count_session as s
+        where s.id = count_session_line.session_id and s.status = 'open'
+    )
 );
 
 create policy count_session_line_update_counters on count_session_line for update
 using (
     (select current_setting('app.role', true)) in ('admin', 'manager', 'counter')
-    and exists (select from count_session as s where s.id = session_id and s.status = 'open')
+    and exists (
+        select from count_session as s
+        where s.id = count_session_line.session_id and s.status = 'open'
+    )
 )
 with check (
     (select current_setting('app.role', true)) in ('admin', 'manager', 'counter')
     and counted_by = (select current_app_user_id())
-    and exists (select from count_session as s where s.id = session_id and s.status = 'open')
+    and exists (
+        select from count_session as s
+        where s.id = count_session_line.session_id and s.status = 'open'
+    )
 );

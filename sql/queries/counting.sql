@@ -1,3 +1,7 @@
+-- noqa: disable=RF02
+-- (sqlfluff's placeholder templater turns %(name)s into a bare name, which RF02 takes for an
+-- unqualified column.)
+
 -- name: LockLocationForSheet :one
 -- The location whose sheet is being replaced, locked so two replacements take turns (FOR NO KEY
 -- UPDATE: counts and movements at the location, whose foreign keys take KEY SHARE, do not wait).
@@ -80,8 +84,8 @@ lines as (
         %(session_id)s,
         d.location_id,
         d.item_id,
-        row_number() over (order by d.ordinal, d.part, d.position, d.item_number),
-        row_number() over (partition by d.ordinal order by d.part, d.position, d.item_number)
+        row_number() over (order by d.ordinal, d.part, d.position, d.item_number) as seq,
+        row_number() over (partition by d.ordinal order by d.part, d.position, d.item_number) as position
     from candidates as d
     returning 1
 )
@@ -105,7 +109,10 @@ select
     s.started_at,
     s.created_by,
     s.posted_at,
-    (select count(*) from count_session_line as l where l.session_id = s.id) as lines_total,
+    (
+        select count(*) from count_session_line as l
+        where l.session_id = s.id
+    ) as lines_total,
     (
         select count(*) from count_session_line as l
         where l.session_id = s.id and l.counted_at is not null
@@ -128,7 +135,10 @@ select
     s.started_at,
     s.created_by,
     s.posted_at,
-    (select count(*) from count_session_line as l where l.session_id = s.id) as lines_total,
+    (
+        select count(*) from count_session_line as l
+        where l.session_id = s.id
+    ) as lines_total,
     (
         select count(*) from count_session_line as l
         where l.session_id = s.id and l.counted_at is not null
@@ -191,18 +201,18 @@ with changed as (
 audited as (
     insert into audit_log (actor_id, action, entity, entity_id, details, ip, user_agent)
     select
-        current_app_user_id(),
-        'count_session.line',
-        'count_session',
-        %(session_id)s,
-        %(details)s::jsonb || jsonb_build_object('applied', exists (select from changed)),
+        current_app_user_id() as actor_id,
+        'count_session.line' as action,
+        'count_session' as entity,
+        %(session_id)s as entity_id,
+        %(details)s::jsonb || jsonb_build_object('applied', exists (select from changed)) as details,
         %(ip)s,
         %(user_agent)s
 )
 
 select
-    exists (select from changed) as applied,
-    exists (
+    exists(select from changed) as applied,
+    exists(
         select from count_session_line as l
         where l.session_id = %(session_id)s and l.location_id = %(location_id)s and l.item_id = %(item_id)s
     ) as is_line;
@@ -255,42 +265,49 @@ limit %(limit)s;
 -- including counted_at (a movement at a count's exact time is before it). So stock used while the
 -- count was going on is not a variance. variance_value is exact (scale 7) text, 0 when uncosted;
 -- total_value repeats the sum on every row.
-select
-    l.item_id,
-    i.item_number,
-    l.location_id,
-    e.expected,
-    l.counted_qty,
-    l.counted_qty - e.expected as variance,
-    ((l.counted_qty - e.expected) * coalesce(i.unit_cost, 0.0000))::text as variance_value,
-    (sum((l.counted_qty - e.expected) * coalesce(i.unit_cost, 0.0000)) over ())::text as total_value
-from count_session_line as l
-inner join item as i on l.item_id = i.id
-left join lateral (
-    select p.counted_at, p.qty_on_hand
-    from inventory_count as p
-    where
-        p.item_id = l.item_id
-        and p.location_id = l.location_id
-        and p.counted_at <= l.counted_at
-        and p.count_session_id is distinct from l.session_id
-    order by p.counted_at desc, p.id desc
-    limit 1
-) as c on true
-cross join lateral (
+with expected as (
     select
-        coalesce(c.qty_on_hand, 0.000) + coalesce((
-            select sum(m.qty)
-            from movement as m
-            where
-                m.item_id = l.item_id
-                and m.location_id = l.location_id
-                and m.created_at > coalesce(c.counted_at, '-infinity')
-                and m.created_at <= l.counted_at
-        ), 0.000) as expected
-) as e
-where l.session_id = %(session_id)s and l.counted_at is not null
-order by l.seq;
+        l.seq,
+        l.item_id,
+        l.location_id,
+        l.counted_qty,
+        coalesce(c.qty_on_hand, 0.000) + coalesce(moved.qty, 0.000) as expected
+    from count_session_line as l
+    left join lateral (
+        select p.counted_at, p.qty_on_hand
+        from inventory_count as p
+        where
+            p.item_id = l.item_id
+            and p.location_id = l.location_id
+            and p.counted_at <= l.counted_at
+            and p.count_session_id is distinct from l.session_id
+        order by p.counted_at desc, p.id desc
+        limit 1
+    ) as c on true
+    left join lateral (
+        select sum(m.qty) as qty
+        from movement as m
+        where
+            m.item_id = l.item_id
+            and m.location_id = l.location_id
+            and m.created_at > coalesce(c.counted_at, '-infinity')
+            and m.created_at <= l.counted_at
+    ) as moved on true
+    where l.session_id = %(session_id)s and l.counted_at is not null
+)
+
+select
+    e.item_id,
+    i.item_number,
+    e.location_id,
+    e.expected,
+    e.counted_qty,
+    e.counted_qty - e.expected as variance,
+    ((e.counted_qty - e.expected) * coalesce(i.unit_cost, 0.0000))::text as variance_value,
+    (sum((e.counted_qty - e.expected) * coalesce(i.unit_cost, 0.0000)) over ())::text as total_value
+from expected as e
+inner join item as i on e.item_id = i.id
+order by e.seq;
 
 -- name: PostCountSession :one
 -- Posts the (locked, open) session through the owner's function (sql/schema/0012): returns how many

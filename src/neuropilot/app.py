@@ -37,6 +37,7 @@ from neuropilot import (
     users,
 )
 from neuropilot.auth import AuthenticationMiddleware, Endpoint
+from neuropilot.config import ConfigError, Settings
 from neuropilot.counting import lines as count_lines
 from neuropilot.counting import sessions as count_sessions
 from neuropilot.counting import sheets
@@ -51,7 +52,6 @@ from neuropilot.counting.models import (
     SheetReplace,
 )
 from neuropilot.counting.models import LineRecord as CountLineRecord
-from neuropilot.config import ConfigError, Settings
 from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
 from neuropilot.health import health
@@ -184,8 +184,8 @@ ROUTES: list[Op] = [
        summary="Get a count session"),
     Op("GET", "/v1/count-sessions/{id}/lines", count_lines.list_session_lines, COUNTERS, None, Page[CountSessionLine],
        summary="The lines to count, in walking order", query=(*PAGE, LOCATION_ID)),
-    Op("PUT", "/v1/count-sessions/{id}/lines", count_lines.record_session_line, COUNTERS, CountLineRecord, CountSessionLine,
-       summary="Record (or replace) the count of a line", problems=(409,)),
+    Op("PUT", "/v1/count-sessions/{id}/lines", count_lines.record_session_line, COUNTERS, CountLineRecord,
+       CountSessionLine, summary="Record (or replace) the count of a line", problems=(409,)),
     Op("GET", "/v1/count-sessions/{id}/variance", count_lines.session_variance, MANAGERS, None, SessionVariance,
        summary="Counted lines against what was expected when they were counted"),
     Op("POST", "/v1/count-sessions/{id}/post", count_sessions.post_count_session, MANAGERS, CountSessionPost,

@@ -52,7 +52,7 @@ def pack(owner: psycopg.Connection, item_id: str, name: str, qty: str, active: b
 def snapshot(owner: psycopg.Connection) -> tuple[Any, ...]:
     """Everything a refused request must leave as it was."""
     tables = ("count_session", "count_session_location", "count_session_line", "location_sheet_item", "audit_log")
-    counts = tuple(owner.execute(f"select count(*) from {t}").fetchone() for t in tables)  # noqa: S608
+    counts = tuple(owner.execute(f"select count(*) from {t}").fetchone() for t in tables)
     lines = owner.execute(
         "select session_id, location_id, item_id, counted_qty, counted_at, counted_by, breakdown"
         " from count_session_line order by 1, 2, 3"
@@ -298,7 +298,7 @@ def test_two_managers_opening_over_one_location_at_once_get_one_session(
     for attempt in range(5):
         barrier = threading.Barrier(2)
 
-        def open_now(who: str) -> int:
+        def open_now(who: str, barrier: threading.Barrier = barrier) -> int:
             barrier.wait()
             body = {"location_ids": [kitchen["DRY"], kitchen["COOL"]]}
             return client.post("/v1/count-sessions", json=body, headers=people[who].headers).status_code
@@ -380,7 +380,9 @@ def test_recording_a_line_resends_and_late_phones(
     assert datetime.fromisoformat(line["counted_at"].replace("Z", "+00:00")) == at
     again = put_line(client, c, session, **body)  # an offline phone resends: harmless
     assert again.status_code == 200 and again.json() == line
-    newer = put_line(client, m, session, **body | {"qty_on_hand": "9", "counted_at": iso(at + timedelta(milliseconds=5))})
+    newer = put_line(
+        client, m, session, **body | {"qty_on_hand": "9", "counted_at": iso(at + timedelta(milliseconds=5))}
+    )
     assert newer.json()["counted_qty"] == "9.000" and newer.json()["counted_by"] == m.id
     late = put_line(client, c, session, **body | {"qty_on_hand": "1"})  # the old count arrives after the recount
     assert late.status_code == 200 and late.json() == newer.json()
@@ -480,7 +482,13 @@ def test_a_refused_line_changes_nothing(
             "eleven parts": [{"pack_id": None, "qty": "1"}] * 11,
         }[case]
     elif case in ("posted", "canceled"):
-        act(client, m, session, "post" if case == "posted" else "cancel", {"uncounted": "keep"} if case == "posted" else None)
+        act(
+            client,
+            m,
+            session,
+            "post" if case == "posted" else "cancel",
+            {"uncounted": "keep"} if case == "posted" else None,
+        )
     elif case == "unknown session":
         target = {"id": "00000000-0000-4000-8000-000000000000"}
     elif case == "viewer":
@@ -523,7 +531,15 @@ def test_variance_is_against_the_on_hand_when_each_line_was_counted(
     session = open_session(client, m, dry)
     t0 = started(session)
     # flour counted at t0+1ms (10 on the shelf); 3 used at t0+2ms, while the count went on: no variance
-    put_line(client, c, session, item_id=flour, location_id=dry, qty_on_hand="10", counted_at=iso(t0 + timedelta(milliseconds=1)))
+    put_line(
+        client,
+        c,
+        session,
+        item_id=flour,
+        location_id=dry,
+        qty_on_hand="10",
+        counted_at=iso(t0 + timedelta(milliseconds=1)),
+    )
     owner.execute(
         "insert into movement (item_id, location_id, type, qty, created_at) values"
         " (%s, %s, 'use', -3, %s), (%s, %s, 'use', -2, %s), (%s, %s, 'receive', 1, %s)",
@@ -531,12 +547,22 @@ def test_variance_is_against_the_on_hand_when_each_line_was_counted(
          milk, dry, t0 + timedelta(milliseconds=3)),
     )  # fmt: skip
     # milk counted at exactly the receipt's time: the receipt is before it (8 + 1 = 9 expected); 8.5 found
-    put_line(client, c, session, item_id=milk, location_id=dry, qty_on_hand="8.5", counted_at=iso(t0 + timedelta(milliseconds=3)))
+    put_line(
+        client,
+        c,
+        session,
+        item_id=milk,
+        location_id=dry,
+        qty_on_hand="8.5",
+        counted_at=iso(t0 + timedelta(milliseconds=3)),
+    )
     put_line(client, c, session, item_id=uncosted, location_id=dry, qty_on_hand="11")
     r = client.get(f"/v1/count-sessions/{session['id']}/variance", headers=m.headers)
     assert r.status_code == 200, r.text
     report = r.json()
-    got = [(v["item_number"], v["expected"], v["counted_qty"], v["variance"], v["variance_value"]) for v in report["data"]]
+    got = [
+        (v["item_number"], v["expected"], v["counted_qty"], v["variance"], v["variance_value"]) for v in report["data"]
+    ]
     assert sorted(got) == [
         ("FLOUR", "10.000", "10.000", "0.000", "0.0000000"),
         ("MILK", "9.000", "8.500", "-0.500", "-0.4950000"),
@@ -643,7 +669,9 @@ def test_canceling_ends_a_session_without_counts(
     assert owner.execute("select count(*) from inventory_count where count_session_id is not null").fetchone() == (0,)
     assert act(client, m, session, "cancel").status_code == 409
     assert act(client, m, session, "post", {"uncounted": "keep"}).status_code == 409
-    assert owner.execute("select action from audit_log order by id desc limit 1").fetchone() == ("count_session.cancel",)
+    assert owner.execute("select action from audit_log order by id desc limit 1").fetchone() == (
+        "count_session.cancel",
+    )
 
 
 def test_a_post_racing_line_puts_posts_every_line_that_landed(
@@ -656,11 +684,11 @@ def test_a_post_racing_line_puts_posts_every_line_that_landed(
         session = open_session(client, people["manager"], dry)
         barrier = threading.Barrier(len(items) + 1)
 
-        def record(item_id: str) -> Any:
+        def record(item_id: str, barrier: threading.Barrier = barrier, session: Any = session) -> Any:
             barrier.wait()
             return put_line(client, people["counter"], session, item_id=item_id, location_id=dry, qty_on_hand="2")
 
-        def post() -> Any:
+        def post(barrier: threading.Barrier = barrier, session: Any = session) -> Any:
             barrier.wait()
             return act(client, people["manager"], session, "post", {"uncounted": "keep"})
 
@@ -698,7 +726,9 @@ def test_two_posts_at_once_make_one_set_of_counts(
 
     with ThreadPoolExecutor(2) as pool:
         assert sorted(pool.map(post, ("manager", "admin"))) == [200, 409]
-    assert owner.execute("select count(*) from inventory_count where count_session_id = %s", (session["id"],)).fetchone() == (1,)
+    assert owner.execute(
+        "select count(*) from inventory_count where count_session_id = %s", (session["id"],)
+    ).fetchone() == (1,)
     posts = owner.execute("select count(*) from audit_log where action = 'count_session.post'").fetchone()
     assert posts == (1,)
 
@@ -706,8 +736,9 @@ def test_two_posts_at_once_make_one_set_of_counts(
 # --- a property: any interleaving of line PUTs (backdated too), movements and a post, against a model -------
 
 Op = tuple[str, int, int, int, str]  # (kind, item, qty, offset in ms from the session's start, who)
+WHO = st.sampled_from(["counter", "manager"])
 OPS = st.one_of(
-    st.tuples(st.just("put"), st.integers(0, 2), st.integers(0, 20), st.integers(0, 30), st.sampled_from(["counter", "manager"])),
+    st.tuples(st.just("put"), st.integers(0, 2), st.integers(0, 20), st.integers(0, 30), WHO),
     st.tuples(st.just("move"), st.integers(0, 2), st.integers(-5, 5).filter(bool), st.integers(0, 30), st.just("")),
 )  # fmt: skip
 COSTS = (Decimal("1.2500"), Decimal("0.3333"), None)
@@ -746,7 +777,9 @@ def test_random_walks_match_a_model(
             )
             moves[n].append((at, Decimal(qty)))
             continue
-        r = put_line(client, people[who], session, item_id=items[n], location_id=loc, qty_on_hand=str(qty), counted_at=iso(at))
+        r = put_line(
+            client, people[who], session, item_id=items[n], location_id=loc, qty_on_hand=str(qty), counted_at=iso(at)
+        )
         assert r.status_code == 200, r.text
         current = line[n]
         if current is None or current[0] <= at:  # the latest counted_at wins; an equal one is replaced
@@ -772,7 +805,8 @@ def test_random_walks_match_a_model(
     posted = act(client, people["manager"], session, "post", {"uncounted": uncounted}).json()
     posted_at = datetime.fromisoformat(posted["posted_at"].replace("Z", "+00:00"))
     counts = owner.execute(
-        "select item_id::text, qty_on_hand, counted_at, counted_by::text from inventory_count where count_session_id = %s",
+        "select item_id::text, qty_on_hand, counted_at, counted_by::text from inventory_count"
+        " where count_session_id = %s",
         (session["id"],),
     ).fetchall()
     want_counts = {

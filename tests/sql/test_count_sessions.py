@@ -33,7 +33,8 @@ def seed(owner: psycopg.Connection) -> None:
             (user_id, f"{role}@example.test", role, role),
         )
     owner.execute(
-        "insert into location (id, code, name, temp_zone) values (%s, 'DRY', 'Dry', 'dry'), (%s, 'COOL', 'Cool', 'cooler')",
+        "insert into location (id, code, name, temp_zone)"
+        " values (%s, 'DRY', 'Dry', 'dry'), (%s, 'COOL', 'Cool', 'cooler')",
         (DRY, COOL),
     )
     owner.execute(
@@ -104,7 +105,7 @@ def test_a_counter_records_lines_as_itself_but_never_opens_posts_or_cancels(db: 
             "update count_session set status = 'posted', posted_at = now()",
             "update count_session set status = 'canceled', canceled_at = now()",
             "update count_session set note = 'mine'",
-            "select post_count_session('%s', 'keep')" % session,
+            f"select post_count_session('{session}', 'keep')",
             "insert into count_session (created_by) values (current_app_user_id())",
             "update count_session_line set seq = seq + 100",
             "update count_session_line set item_id = item_id",
@@ -126,7 +127,7 @@ def test_a_counter_may_lock_a_session_to_record_but_a_viewer_sees_nothing(db: Db
         ]
         switch(cur, "viewer")
         for table in ("count_session", "count_session_location", "count_session_line"):
-            assert cur.execute(f"select count(*) from {table}").fetchone() == (0,), table  # noqa: S608
+            assert cur.execute(f"select count(*) from {table}").fetchone() == (0,), table
         cur.execute(RECORD, (USER_IDS["viewer"], session, FLOUR))
         assert cur.rowcount == 0
 
@@ -233,7 +234,7 @@ def test_post_writes_each_line_as_its_counter_once(db: Db, cleanup: None) -> Non
         switch(cur, "counter")
         cur.execute(
             "update count_session_line set counted_qty = 3, counted_at = now(), counted_by = %s,"
-            " breakdown = '[{\"pack_id\": null, \"qty\": \"3\", \"pack_qty\": \"1\"}]'"
+            ' breakdown = \'[{"pack_id": null, "qty": "3", "pack_qty": "1"}]\''
             " where session_id = %s and item_id = %s and location_id = %s",
             (USER_IDS["counter"], session, FLOUR, DRY),
         )
@@ -263,7 +264,9 @@ def test_post_writes_each_line_as_its_counter_once(db: Db, cleanup: None) -> Non
             cur.execute("select post_count_session(gen_random_uuid(), 'keep')")
 
 
-@pytest.mark.parametrize(("user", "role"), [("viewer", "viewer"), ("counter", "counter"), ("manager", ""), ("manager", "MANAGER")])
+@pytest.mark.parametrize(
+    ("user", "role"), [("viewer", "viewer"), ("counter", "counter"), ("manager", ""), ("manager", "MANAGER")]
+)
 def test_post_refuses_every_caller_but_admins_and_managers(db: Db, user: str, role: str) -> None:
     with acting(db, "manager") as cur:
         session = open_session(cur, DRY)
@@ -273,9 +276,7 @@ def test_post_refuses_every_caller_but_admins_and_managers(db: Db, user: str, ro
 
 
 def test_post_is_security_definer_with_a_pinned_search_path(owner: psycopg.Connection) -> None:
-    row = owner.execute(
-        "select prosecdef, proconfig from pg_proc where proname = 'post_count_session'"
-    ).fetchone()
+    row = owner.execute("select prosecdef, proconfig from pg_proc where proname = 'post_count_session'").fetchone()
     assert row == (True, ["search_path=pg_catalog, public, pg_temp"])
     grants = owner.execute(
         "select has_function_privilege('public', 'post_count_session(uuid, text)', 'execute')"

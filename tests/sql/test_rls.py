@@ -179,7 +179,8 @@ STATEMENTS: dict[str, dict[str, str]] = {
         "delete": "delete from item_pack",
     },
     "location_sheet_item": {
-        "insert": "insert into location_sheet_item (location_id, item_id, position) values (%(location)s, %(spare_item)s, 2)",
+        "insert": "insert into location_sheet_item (location_id, item_id, position)"
+        " values (%(location)s, %(spare_item)s, 2)",
         "update": "update location_sheet_item set position = position + 1",
         "delete": "delete from location_sheet_item",
     },
@@ -302,7 +303,8 @@ def seed(owner: psycopg.Connection) -> None:
         "insert into location_sheet_item (location_id, item_id, position) values (%s, %s, 1)", (LOCATION_ID, ITEM_ID)
     )
     owner.execute(
-        "insert into count_session (id, status, created_by, posted_at) values (%s, 'open', %s, null), (%s, 'posted', %s, now())",
+        "insert into count_session (id, status, created_by, posted_at)"
+        " values (%s, 'open', %s, null), (%s, 'posted', %s, now())",
         (OPEN_SESSION_ID, USER_IDS["manager"], POSTED_SESSION_ID, USER_IDS["manager"]),
     )
     owner.execute(

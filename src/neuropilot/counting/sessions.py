@@ -59,9 +59,10 @@ def _refuse_duplicates(location_ids: list[uuid.UUID]) -> None:
 
 
 async def _refuse_open_elsewhere(tx: Tx, location_ids: list[uuid.UUID]) -> None:
-    busy = {row["location_id"]: row["session_id"] for row in await tx.many(
-        FIND_LOCATIONS_IN_OPEN_SESSION, {"location_ids": location_ids}
-    )}
+    busy = {
+        row["location_id"]: row["session_id"]
+        for row in await tx.many(FIND_LOCATIONS_IN_OPEN_SESSION, {"location_ids": location_ids})
+    }
     for location_id in location_ids:
         if location_id in busy:
             raise Problem(409, f"Location {location_id} is being counted in open session {busy[location_id]}.")
