@@ -29,12 +29,15 @@ from neuropilot import (
     idempotency,
     ledger,
     openapi,
+    packs,
     purchasing,
     queries,
     ratelimit,
     security,
     stock,
+    usage,
     users,
+    waste,
 )
 from neuropilot.auth import AuthenticationMiddleware, Endpoint
 from neuropilot.config import ConfigError, Settings
@@ -55,6 +58,7 @@ from neuropilot.counting.models import LineRecord as CountLineRecord
 from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
 from neuropilot.health import health
+from neuropilot.kitchen_models import UsageReport, WasteCreate, WasteReport
 from neuropilot.metrics import Metrics, metrics_endpoint
 from neuropilot.models import (
     AuditEntry,
@@ -113,7 +117,10 @@ from neuropilot.openapi import (
     Page,
     Param,
 )
+from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
 from neuropilot.tokens import Tokens, load_keys
+from neuropilot.usage import PERIOD
+from neuropilot.waste import WASTE_QUERY
 
 log = structlog.get_logger("neuropilot")
 EVERYONE = ("admin", "manager", "counter", "viewer")
@@ -160,11 +167,18 @@ ROUTES: list[Op] = [
     Op("GET", "/v1/items", catalog.list_items, EVERYONE, None, Page[Item], summary="List items",
        query=(*PAGE, CATEGORY, SEARCH, ACTIVE)),
     Op("POST", "/v1/items", catalog.create_item, MANAGERS, ItemCreate, Item, 201, "Create an item", problems=(409,)),
-    Op("GET", "/v1/items/{id}", catalog.get_item, EVERYONE, None, Item, summary="Get an item"),
+    Op("GET", "/v1/items/{id}", catalog.get_item, EVERYONE, None, ItemWithPacks, summary="Get an item and its packs"),
     Op("PATCH", "/v1/items/{id}", catalog.update_item, MANAGERS, ItemUpdate, Item, summary="Change an item",
        problems=(409,)),
     Op("DELETE", "/v1/items/{id}", catalog.delete_item, MANAGERS, status=204, summary="Delete an item without history",
        problems=(409,)),
+    Op("GET", "/v1/items/{id}/packs", packs.list_packs, EVERYONE, None, Page[Pack], summary="List an item's packs",
+       query=PAGE),
+    Op("POST", "/v1/items/{id}/packs", packs.create_pack, MANAGERS, PackCreate, Pack, 201, "Add a pack to an item",
+       problems=(409,)),
+    Op("GET", "/v1/items/{id}/packs/{pack_id}", packs.get_pack, EVERYONE, None, Pack, summary="Get a pack"),
+    Op("PATCH", "/v1/items/{id}/packs/{pack_id}", packs.update_pack, MANAGERS, PackUpdate, Pack,
+       summary="Change a pack", problems=(409,)),
     Op("GET", "/v1/locations", catalog.list_locations, EVERYONE, None, Page[Location], summary="List locations",
        query=(*PAGE, ACTIVE)),
     Op("POST", "/v1/locations", catalog.create_location, MANAGERS, LocationCreate, Location, 201, "Create a location",
@@ -202,6 +216,7 @@ ROUTES: list[Op] = [
     Op("POST", "/v1/movements", ledger.create_movement, MANAGERS, MovementCreate, Movement, 201, "Post a movement"),
     Op("POST", "/v1/transfers", ledger.create_transfer, MANAGERS, TransferCreate, Transfer, 201,
        "Move stock between locations"),
+    Op("POST", "/v1/waste", waste.create_waste, COUNTERS, WasteCreate, Movement, 201, "Record waste, with its reason"),
     Op("GET", "/v1/stock", stock.list_stock, EVERYONE, None, Page[StockLevel], summary="Stock on hand",
        query=(*PAGE, LOCATION_ID, ITEM_ID, CATEGORY, BELOW_MIN)),
     Op("GET", "/v1/reports/low-stock", stock.low_stock, ("admin", "manager", "viewer"), None, Page[LowStockItem],
@@ -210,6 +225,10 @@ ROUTES: list[Op] = [
        summary="Stock value", query=(GROUP_BY,)),
     Op("GET", "/v1/reports/variance", stock.variance, MANAGERS, None, Page[Variance], summary="Count variances",
        query=(*PAGE, VARIANCE_SINCE)),
+    Op("GET", "/v1/reports/usage", usage.usage, MANAGERS, None, UsageReport, summary="Usage over a period",
+       query=PERIOD),
+    Op("GET", "/v1/reports/waste", waste.waste_report, MANAGERS, None, WasteReport, summary="Waste over a period",
+       query=WASTE_QUERY),
     Op("GET", "/v1/purchase-orders", purchasing.list_purchase_orders, MANAGERS, None, Page[PurchaseOrderSummary],
        summary="List purchase orders", query=(*PAGE, PO_STATUS, SUPPLIER)),
     Op("POST", "/v1/purchase-orders", purchasing.create_purchase_order, MANAGERS, PurchaseOrderCreate, PurchaseOrder,

@@ -107,6 +107,7 @@ Note = Annotated[str, Meta(max_length=1000)]
 Reference = Annotated[str, Meta(max_length=100)]
 AwareTime = Annotated[datetime, Meta(tz=True)]
 TempZone = Literal["dry", "cooler", "freezer"]
+WasteReason = Literal["spoiled", "expired", "damaged", "overproduction", "returned", "other"]
 
 
 class LocationCreate(Body):
@@ -139,6 +140,7 @@ class ItemCreate(Body):
     min_qty: ParLevel = "0"
     max_qty: ParLevel = "0"
     unit_cost: Money | None = None
+    storage_zone: TempZone | None = None
 
 
 class ItemUpdate(Body):
@@ -149,6 +151,7 @@ class ItemUpdate(Body):
     min_qty: ParLevel | msgspec.UnsetType = msgspec.UNSET
     max_qty: ParLevel | msgspec.UnsetType = msgspec.UNSET
     unit_cost: Money | msgspec.UnsetType | None = msgspec.UNSET
+    storage_zone: TempZone | msgspec.UnsetType | None = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -163,15 +166,37 @@ class Item(msgspec.Struct):
     min_qty: Decimal
     max_qty: Decimal
     unit_cost: Decimal | None
+    storage_zone: TempZone | None  # where it must be kept (cold chain, CONTRACT §15); null: anywhere
     active: bool
     created_at: datetime
     updated_at: datetime
 
 
+class BreakdownPart(Body):
+    """qty packs of pack_id (null: qty stock units); packs.py turns parts into the stock-unit total."""
+
+    pack_id: uuid.UUID | None
+    qty: Qty
+
+
+class CountedPart(msgspec.Struct, kw_only=True):
+    """A stored part: what was entered, and the pack's size when counted ("1" for stock units)."""
+
+    pack_id: uuid.UUID | None
+    qty: str
+    pack_qty: str
+
+
+Breakdown = Annotated[list[BreakdownPart], Meta(min_length=1, max_length=10)]
+
+
 class CountCreate(Body):
+    """qty_on_hand in stock units, or breakdown (in packs) instead: exactly one of the two."""
+
     item_id: uuid.UUID
     location_id: uuid.UUID
-    qty_on_hand: Qty
+    qty_on_hand: Qty | None = None
+    breakdown: Breakdown | None = None
     counted_at: AwareTime | None = None
 
 
@@ -188,12 +213,15 @@ class Count(msgspec.Struct):
     counted_by: uuid.UUID | None
     qty_on_hand: Decimal
     counted_at: datetime
+    breakdown: list[CountedPart] | None
 
 
 class MovementCreate(Body):
+    """type waste is refused here (422): waste has a reason, and is posted with POST /v1/waste."""
+
     item_id: uuid.UUID
     location_id: uuid.UUID
-    type: Literal["receive", "use", "adjust"]
+    type: Literal["receive", "use", "adjust", "waste"]
     qty: SignedQty
     note: Note | None = None
     reference: Reference | None = None
@@ -205,10 +233,11 @@ class Movement(msgspec.Struct, kw_only=True):
     id: uuid.UUID
     item_id: uuid.UUID
     location_id: uuid.UUID
-    type: Literal["receive", "use", "adjust", "transfer"]
+    type: Literal["receive", "use", "adjust", "transfer", "waste"]
     qty: Decimal
     note: str | None
     reference: str | None
+    reason: WasteReason | None  # why it was wasted; null unless type is waste
     created_by: uuid.UUID | None
     created_at: datetime
 

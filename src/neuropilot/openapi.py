@@ -100,7 +100,7 @@ CATEGORY = Param("category", str, "Only this category (exact match).")
 ACTIVE = Param("active", bool, "Only active (`true`) or only inactive (`false`) rows.")
 SEARCH = Param("q", str, "The start of the item number, or part of the name.")
 BELOW_MIN = Param("below_min", bool, "`true`: only rows whose item is below its `min_qty` in total.")
-MOVEMENT_TYPE = Param("type", Literal["receive", "use", "adjust", "transfer"], "Only this kind of movement.")
+MOVEMENT_TYPE = Param("type", Literal["receive", "use", "adjust", "transfer", "waste"], "Only this kind of movement.")
 GROUP_BY = Param("group_by", Literal["category", "location"], "How to group the totals; `category` by default.")
 VARIANCE_SINCE = Param("since", AwareTime, "Counts from this time on (RFC 3339 with an offset).", required=True)
 PO_STATUS = Param("status", Literal["draft", "submitted", "received", "canceled"], "Only orders in this state.")
@@ -271,7 +271,8 @@ def _writes_with_key(op: Operation) -> bool:
 
 
 def _honours_if_match(op: Operation) -> bool:
-    return op.method in ("PATCH", "DELETE") or (op.method == "POST" and "{id}" in op.path)
+    # A POST on a resource (…/{id}/submit) acts on it; one creating a sub-resource (201) does not.
+    return op.method in ("PATCH", "DELETE") or (op.method == "POST" and "{id}" in op.path and op.status != 201)
 
 
 def _header_params(op: Operation) -> list[dict[str, Any]]:
