@@ -172,12 +172,6 @@ from count_session
 where id = %(id)s
 for update;
 
--- name: ListActivePacksOfItem :many
--- The active packs of an item among the given ids (a count breakdown may only name these).
-select id, qty
-from item_pack
-where item_id = %(item_id)s and active and id = any(%(pack_ids)s::uuid[]);
-
 -- name: RecordCountSessionLine :one
 -- Records a counted line unless it already holds a later count (the latest counted_at wins; an
 -- equal one is replaced, so the same body twice is harmless), and appends its audit row, in one
@@ -187,7 +181,7 @@ with changed as (
     update count_session_line as l
     set
         counted_qty = %(qty)s,
-        breakdown = %(breakdown)s,
+        breakdown = %(breakdown)s::jsonb,
         counted_at = coalesce(%(counted_at)s, now()),
         counted_by = current_app_user_id()
     where

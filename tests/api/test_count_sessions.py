@@ -429,7 +429,7 @@ def test_a_line_counted_in_packs_keeps_its_breakdown(
         ("before start", 422, "$.counted_at"),
         ("future", 422, "$.counted_at"),
         ("not a line", 422, "$.item_id"),
-        ("both", 422, "$.qty_on_hand"),
+        ("both", 422, "$.breakdown"),
         ("neither", 422, "$.qty_on_hand"),
         ("negative", 422, "$.qty_on_hand"),
         ("too precise", 422, "$.qty_on_hand"),

@@ -2,6 +2,6 @@
 
 Imports its modules so that queries.check_all_used() sees every query they take."""
 
-from neuropilot.counting import breakdown, lines, models, sessions, sheets
+from neuropilot.counting import lines, models, sessions, sheets
 
-__all__ = ["breakdown", "lines", "models", "sessions", "sheets"]
+__all__ = ["lines", "models", "sessions", "sheets"]

@@ -12,12 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
-from psycopg.types.json import Jsonb
 from starlette.requests import Request
 from starlette.responses import Response
 
-from neuropilot import audit
-from neuropilot.counting.breakdown import resolve_breakdown
+from neuropilot import audit, packs
 from neuropilot.counting.models import CountSessionLine, LineRecord, LineVariance, SessionVariance
 from neuropilot.db import Tx, request_transaction
 from neuropilot.errors import Problem
@@ -88,17 +86,6 @@ def _counted_at(body: LineRecord, started_at: datetime) -> datetime | None:
     return counted_at
 
 
-async def _quantity(tx: Tx, body: LineRecord) -> tuple[str, Jsonb | None]:
-    """(qty_on_hand, the breakdown as stored, or None): exactly one of qty_on_hand and breakdown."""
-    if (body.qty_on_hand is None) == (body.breakdown is None):
-        raise invalid("$.qty_on_hand", "give qty_on_hand or breakdown, not both and not neither")
-    if body.breakdown is None:
-        assert body.qty_on_hand is not None
-        return body.qty_on_hand, None
-    qty, parts = await resolve_breakdown(tx, body.item_id, body.breakdown, "$.breakdown")
-    return qty, Jsonb(msgspec.to_builtins(parts))
-
-
 async def record_session_line(request: Request) -> Response:
     """PUT /v1/count-sessions/{id}/lines: records a count on a line, or replaces it (the latest
     counted_at wins; resending the same body is harmless). counted_at defaults to now; it may lie in
@@ -110,10 +97,10 @@ async def record_session_line(request: Request) -> Response:
         if session["status"] != "open":
             raise Problem(409, f"The count session is {session['status']}: its lines cannot change.")
         counted_at = _counted_at(body, session["started_at"])
-        qty, breakdown = await _quantity(tx, body)
+        qty, parts = await packs.counted_qty(tx, body.item_id, body.qty_on_hand, body.breakdown, "$")
         line = {"session_id": session_id, "location_id": body.location_id, "item_id": body.item_id}
         details = msgspec.structs.asdict(body) | {"counted_qty": qty}
-        params = line | {"qty": qty, "breakdown": breakdown, "counted_at": counted_at}
+        params = line | {"qty": qty, "breakdown": packs.parts_param(parts), "counted_at": counted_at}
         params |= {"details": audit.details_param(details)} | audit.request_meta(request)
         result = await tx.one(RECORD_COUNT_SESSION_LINE, params)
         assert result is not None

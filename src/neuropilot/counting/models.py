@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from neuropilot.models import AwareTime, Body, ExactMoney, Note, Qty
+from neuropilot.models import AwareTime, Body, Breakdown, CountedPart, ExactMoney, Note, Qty
 
 SessionStatus = Literal["open", "posted", "canceled"]
 MAX_SHEET_ITEMS = 5000
@@ -63,28 +63,13 @@ class CountSessionPost(Body):
     uncounted: Literal["keep", "zero"]
 
 
-class BreakdownPart(Body):
-    """qty packs of pack_id (null: qty stock units)."""
-
-    pack_id: uuid.UUID | None
-    qty: Qty
-
-
-class CountedPart(msgspec.Struct, kw_only=True):
-    """A stored part: what was entered and the pack's size when counted ("1" for stock units)."""
-
-    pack_id: uuid.UUID | None
-    qty: str
-    pack_qty: str
-
-
 class LineRecord(Body):
     """qty_on_hand in stock units, or breakdown in packs instead: exactly one of the two."""
 
     item_id: uuid.UUID
     location_id: uuid.UUID
     qty_on_hand: Qty | None = None
-    breakdown: Annotated[list[BreakdownPart], Meta(min_length=1, max_length=10)] | None = None
+    breakdown: Breakdown | None = None
     counted_at: AwareTime | None = None
 
 
