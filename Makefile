@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check migrate migrate-status backup restore backup-verify image clean bench-stock bench fuzz
+.PHONY: install run test lint check migrate migrate-status backup restore backup-verify image clean bench-stock bench-counting bench fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
@@ -56,6 +56,10 @@ backup-verify: $(STAMP)
 # Stock-page latency at 10k and 1M movements on the embedded PostgreSQL (bench/stock.py); not part of `make test`.
 bench-stock: $(STAMP)
 	$(BIN)/python -m bench.stock
+
+# Count sessions at 10k items, 12 locations, 100k and 1M movements (bench/counting.py, docs/performance.md).
+bench-counting: $(STAMP)
+	$(BIN)/python -m bench.counting
 
 # The HTTP load benchmark (bench/http.py, docs/performance.md): a throwaway PostgreSQL, NeuroPilot under wrk,
 # pgbench running the same transactions, and the Express peer when ../shared/bench exists. Options: make bench

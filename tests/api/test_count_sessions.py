@@ -829,3 +829,32 @@ def test_random_walks_match_a_model(
             "select on_hand from stock_level where item_id = %s and location_id = %s", (item_id, loc)
         ).fetchone()
         assert row == (expected,), (n, ops)
+
+
+def test_the_demo_kitchen_is_mid_count(
+    client: TestClient, people: dict[str, Person], owner: psycopg.Connection, database: Any
+) -> None:
+    from neuropilot.demo import create_demo_data
+
+    create_demo_data(database.owner_dsn, people["admin"].email)
+    wrong = owner.execute(  # stock_level equals the ledger (last count + the movements after it)
+        "select count(*) from stock_level as s join inventory_count as c using (item_id, location_id)"
+        " where s.on_hand <> c.qty_on_hand + coalesce((select sum(m.qty) from movement as m where m.item_id = s.item_id"
+        " and m.location_id = s.location_id and m.created_at > c.counted_at), 0)"
+    ).fetchone()
+    assert wrong == (0,)
+    sheets = owner.execute("select count(distinct location_id), count(*) from location_sheet_item").fetchone()
+    assert sheets == (4, 50)
+    m = people["manager"]
+    (session,) = client.get("/v1/count-sessions?status=open", headers=m.headers).json()["data"]
+    assert session["lines_counted"] == 4 and session["lines_total"] > 4
+    walk = lines(client, m, session)["data"]
+    assert [row["position"] for row in walk] == list(range(1, len(walk) + 1))
+    assert all(row["location_code"] == "WALK-IN" for row in walk)
+    report = client.get(f"/v1/count-sessions/{session['id']}/variance", headers=m.headers).json()
+    assert len(report["data"]) == 4 and Decimal(report["total_value"]) < 0  # one line 1.5 short
+    line = walk[5]
+    r = put_line(
+        client, people["counter"], session, item_id=line["item_id"], location_id=line["location_id"], qty_on_hand="1"
+    )
+    assert r.status_code == 200, r.text
