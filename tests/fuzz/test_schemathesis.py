@@ -104,6 +104,10 @@ def known(database: Db, people: dict[str, Person], kitchen: dict[str, str]) -> I
             orders = [_purchase_order(client, people["manager"], kitchen) for _ in range(2)]
             submitted = client.post(f"/v1/purchase-orders/{orders[1]['id']}/submit", headers=people["manager"].headers)
             assert submitted.status_code == 200
+            session = client.post(
+                "/v1/count-sessions", json={"location_ids": [kitchen["DRY"]]}, headers=people["manager"].headers
+            )
+            assert session.status_code == 201, session.text
             login = client.post("/v1/auth/login", json={"email": people["admin"].email, "password": PASSWORD})
             assert login.status_code == 200
         yield Known(
@@ -112,6 +116,7 @@ def known(database: Db, people: dict[str, Person], kitchen: dict[str, str]) -> I
                 "locations": [kitchen["DRY"], kitchen["COOL"]],
                 "users": [person.id for person in people.values()],
                 "purchase-orders": [order["id"] for order in orders],
+                "count-sessions": [session.json()["id"]],
             },
             lines=[line["id"] for line in orders[1]["lines"]],
             emails=[person.email for person in people.values()],
@@ -140,7 +145,13 @@ def _with_known_ids(value: Any, known: Known, key: str = "") -> Any:
         return {k: _with_known_ids(v, known, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_with_known_ids(v, known, key) for v in value]
-    kinds = {"item_id": "items", "location_id": "locations", "from_location_id": "locations"}
+    kinds = {
+        "item_id": "items",
+        "location_id": "locations",
+        "from_location_id": "locations",
+        "items": "items",  # a count sheet's items
+        "location_ids": "locations",  # a count session's locations
+    }
     if key in kinds:
         return _pick(known.ids[kinds[key]], value)
     if key == "to_location_id":
@@ -188,6 +199,10 @@ BUSINESS_RULES = re.compile(
             r"^more than the [0-9.]+ that remain to receive$",
             r"^the order's total cost would reach [0-9,]+$",
             r"^A resulting quantity or amount would be larger than the ledger can hold\.$",
+            r"^this (item is already on the sheet|location is already in the session)$",
+            r"^(before the session started|this item at this location is not a line of the session)$",
+            r"^(not a pack of this item|this pack is inactive|named twice in this breakdown)$",
+            r"^give qty_on_hand or breakdown, not both$|^required \(or breakdown, a count in packs\)$",
         ]
     )
 )
