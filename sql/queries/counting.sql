@@ -213,9 +213,32 @@ select
 
 -- name: ListCountSessionLines :many
 -- A session's lines in walking order (seq: location order, then sheet position), a keyset page at a
--- time, optionally for one location (and one item, for the line a PUT returns). expected is the
--- on-hand now; in a blind session it is null unless the caller is an admin or a manager, decided
--- here from app.role, so no code path can hand it to a counter by mistake.
+-- time, optionally for one location (and one item, for the line a PUT returns). The page is chosen
+-- first, walking uq_count_session_line_seq from the cursor, and only its rows are joined: RLS hides
+-- the row counts from the planner, which would otherwise join every line of the session and sort.
+-- expected is the on-hand now; in a blind session it is null unless the caller is an admin or a
+-- manager, decided here from app.role, so no code path can hand it to a counter by mistake.
+with page as (
+    select
+        l.seq,
+        l.session_id,
+        l.item_id,
+        l.location_id,
+        l.position,
+        l.counted_qty,
+        l.breakdown,
+        l.counted_at,
+        l.counted_by
+    from count_session_line as l
+    where
+        l.session_id = %(session_id)s
+        and l.seq > %(after)s::integer
+        and (%(location_id)s::uuid is null or l.location_id = %(location_id)s)
+        and (%(item_id)s::uuid is null or l.item_id = %(item_id)s)
+    order by l.seq
+    limit %(limit)s
+)
+
 select
     l.seq,
     l.item_id,
@@ -239,18 +262,12 @@ select
     l.breakdown,
     l.counted_at,
     l.counted_by
-from count_session as s
-inner join count_session_line as l on s.id = l.session_id
+from page as l
+inner join count_session as s on l.session_id = s.id
 inner join item as i on l.item_id = i.id
 inner join location as loc on l.location_id = loc.id
 left join stock_level as st on l.item_id = st.item_id and l.location_id = st.location_id
-where
-    s.id = %(session_id)s
-    and l.seq > %(after)s::integer
-    and (%(location_id)s::uuid is null or l.location_id = %(location_id)s)
-    and (%(item_id)s::uuid is null or l.item_id = %(item_id)s)
-order by l.seq
-limit %(limit)s;
+order by l.seq;
 
 -- name: ListCountSessionVariance :many
 -- Each counted line against the on-hand expected as of its counted_at (CONTRACT §5, ties as in
