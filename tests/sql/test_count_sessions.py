@@ -282,3 +282,20 @@ def test_post_is_security_definer_with_a_pinned_search_path(owner: psycopg.Conne
         "select has_function_privilege('public', 'post_count_session(uuid, text)', 'execute')"
     ).fetchone()
     assert grants == (False,)
+
+
+@pytest.mark.parametrize(("role", "sees"), [("counter", False), ("manager", True), ("admin", True)])
+def test_the_lines_query_hides_expected_from_counters_in_a_blind_session(db: Db, role: str, sees: bool) -> None:
+    """The rule lives in the SQL (ListCountSessionLines reads app.role), not only in the handler."""
+    from neuropilot.queries import registry
+
+    walk = registry()["ListCountSessionLines"].sql
+    params = {"location_id": None, "item_id": None, "after": 0, "limit": 10}
+    with acting(db, "manager") as cur:
+        blind, open_ = open_session(cur, DRY, blind=True), open_session(cur, COOL)
+        switch(cur, role)
+        hidden = [row[-5] for row in cur.execute(walk, params | {"session_id": blind}).fetchall()]
+        shown = [row[-5] for row in cur.execute(walk, params | {"session_id": open_}).fetchall()]
+    assert len(hidden) == len(shown) == 2
+    assert all((value is not None) == sees for value in hidden)
+    assert all(value is not None for value in shown)
