@@ -14,11 +14,11 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from neuropilot.db import request_transaction
 from neuropilot.kitchen_models import UsageReport
 from neuropilot.openapi import AwareTime, Param
 from neuropilot.queries import query
 from neuropilot.responses import json_response
-from neuropilot.stock import TOTALS, reading
 from neuropilot.validation import invalid, time_param
 
 LIST_USAGE = query("ListUsage")
@@ -48,7 +48,7 @@ def money_sum(values: list[str | None]) -> str:
 async def usage(request: Request) -> Response:
     """GET /v1/reports/usage?since=&until=: per item with stock or movements in the period, by item_number."""
     since, until = period(request)
-    async with reading(request, TOTALS) as tx:
+    async with request_transaction(request) as tx:  # the planner's defaults: the plan needs its index probes
         rows = await tx.many(LIST_USAGE, {"since": since, "until": until})
     totals: dict[str, Any] = {
         "consumption_value": money_sum([r["consumption_value"] for r in rows]),
