@@ -275,14 +275,18 @@ order by l.seq;
 -- leaving out the counts this session posted itself, plus the movements after that count up to and
 -- including counted_at (a movement at a count's exact time is before it). So stock used while the
 -- count was going on is not a variance. variance_value is exact (scale 7) text, 0 when uncosted;
--- total_value repeats the sum on every row.
-with expected as (
+-- total_value repeats the sum on every row. anchored is MATERIALIZED so that the time of the last
+-- count is a plain column: the movement scan then takes both time bounds as index conditions (over
+-- a left join's nullable side the lower bound stayed a filter, reading a pair's whole history).
+with anchored as materialized (
     select
         l.seq,
         l.item_id,
         l.location_id,
         l.counted_qty,
-        coalesce(c.qty_on_hand, 0.000) + coalesce(moved.qty, 0.000) as expected
+        l.counted_at,
+        coalesce(last.counted_at, '-infinity') as since,
+        coalesce(last.qty_on_hand, 0.000) as base
     from count_session_line as l
     left join lateral (
         select p.counted_at, p.qty_on_hand
@@ -294,17 +298,27 @@ with expected as (
             and p.count_session_id is distinct from l.session_id
         order by p.counted_at desc, p.id desc
         limit 1
-    ) as c on true
+    ) as last on true
+    where l.session_id = %(session_id)s and l.counted_at is not null
+),
+
+expected as (
+    select
+        a.seq,
+        a.item_id,
+        a.location_id,
+        a.counted_qty,
+        a.base + coalesce(moved.qty, 0.000) as expected
+    from anchored as a
     left join lateral (
         select sum(m.qty) as qty
         from movement as m
         where
-            m.item_id = l.item_id
-            and m.location_id = l.location_id
-            and m.created_at > coalesce(c.counted_at, '-infinity')
-            and m.created_at <= l.counted_at
+            m.item_id = a.item_id
+            and m.location_id = a.location_id
+            and m.created_at > a.since
+            and m.created_at <= a.counted_at
     ) as moved on true
-    where l.session_id = %(session_id)s and l.counted_at is not null
 )
 
 select
