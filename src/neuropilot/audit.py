@@ -15,7 +15,7 @@ from neuropilot.db import Tx, identity_of, request_transaction
 from neuropilot.models import AuditEntry
 from neuropilot.queries import query
 from neuropilot.responses import json_response
-from neuropilot.validation import decode_cursor, limit_param, page, time_param, uuid_param
+from neuropilot.validation import decode_cursor, invalid, limit_param, page, time_param, uuid_param
 
 CREATE_AUDIT_ENTRY = query("CreateAuditEntry")
 LIST_AUDIT_ENTRIES = query("ListAuditEntries")
@@ -77,6 +77,8 @@ def _filters(request: Request) -> dict[str, Any]:
 async def list_audit(request: Request) -> Response:
     """GET /v1/audit (admin): newest first; reading the trail is itself audited."""
     limit, cursor, filters = limit_param(request), decode_cursor(request, 1), _filters(request)
+    if cursor and not (type(cursor[0]) is int and 0 < cursor[0] < 2**63):  # an audit_log.id (bigint)
+        raise invalid("cursor", "not a cursor this API returned")
     async with request_transaction(request, readonly=False) as tx:
         position = {"before_id": cursor[0] if cursor else None, "limit": limit + 1}
         rows = await tx.many(LIST_AUDIT_ENTRIES, filters | position)
