@@ -35,6 +35,9 @@ def test_a_limit_that_is_not_a_small_integer_is_422(
 ) -> None:
     if limit == "0" * 5000 + "1":  # leading zeros do not make a number big: this is 1
         r = client.get(op.path, params={"limit": limit, **required(op)}, headers=people["admin"].headers)  # type: ignore[attr-defined]
+        if "{id}" in op.path:  # a valid limit gets past the parameters to the path: "{id}" names nothing
+            assert r.status_code == 404, r.text
+            return
         assert r.status_code == 200, r.text
         assert len(r.json()["data"]) <= 1
         return

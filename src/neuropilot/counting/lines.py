@@ -64,8 +64,8 @@ def _after(request: Request) -> int:
 async def list_session_lines(request: Request) -> Response:
     """GET /v1/count-sessions/{id}/lines?location_id=: the walk, location by location in sheet order.
     expected (on-hand now) is null for a counter when the session is blind."""
+    limit, after = limit_param(request), _after(request)  # a bad parameter is a 422 whatever the {id}
     session_id = path_id(request, "count session")
-    limit, after = limit_param(request), _after(request)
     params = {"session_id": session_id, "location_id": uuid_param(request, "location_id"), "after": after}
     async with request_transaction(request) as tx:
         await _session(tx, GET_COUNT_SESSION_STATE, session_id)
