@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint check migrate migrate-status doctor backup restore backup-verify image clean bench-stock \
-	bench-ordering bench fuzz lock secrets audit web-client screenshots
+	bench-ordering bench-counting bench fuzz lock secrets audit web-client screenshots
 
 # uv, hash-checked from its own entry in requirements-dev.lock, installs the rest: in parallel and cached,
 # about 10 s where pip takes a minute and a half.
@@ -104,6 +104,10 @@ bench-stock: $(STAMP)
 # BENCH_ARGS=--plans also prints the query's plans. Not part of `make test`.
 bench-ordering: $(STAMP)
 	$(BIN)/python -m bench.ordering $(BENCH_ARGS)
+
+# Count sessions at 10k items, 12 locations, 100k and 1M movements (bench/counting.py, docs/performance.md).
+bench-counting: $(STAMP)
+	$(BIN)/python -m bench.counting
 
 # The HTTP load benchmark (bench/http.py, docs/performance.md): a throwaway PostgreSQL, NeuroPilot under wrk,
 # pgbench running the same transactions, and the Express peer when ../shared/bench exists. Options: make bench

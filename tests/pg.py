@@ -43,6 +43,10 @@ TABLES = (
     "supplier",
     "supplier_item",
     "supplier_item_price",
+    "location_sheet_item",
+    "count_session",
+    "count_session_location",
+    "count_session_line",
 )
 
 

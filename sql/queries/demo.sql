@@ -117,6 +117,66 @@ select
     (select count(*) from counts) + (select count(*) from moves) + (select count(*) from wasted)
     + (select count(*) from packs) as rows_written;
 
+-- name: RebuildDemoStockLevel :one
+-- After CreateDemoData: its counts and movements arrive in one statement, where the two stock_level
+-- triggers (statement-level, each reading the other's new rows) add the movements after a count twice;
+-- rebuilding from the ledger puts on-hand right. Schema owner only (rebuild_stock_level()).
+select rebuild_stock_level() as rows_rebuilt;
+
+-- name: CreateDemoCounting :one
+-- After CreateDemoData: a count sheet for every demo zone (its items by category, then number) and
+-- the kitchen mid-count: an open session over the walk-in, started 20 minutes ago, with its first
+-- four lines counted (one of them 1.5 short). Runs as the schema owner.
+with sheets as (
+    insert into location_sheet_item (location_id, item_id, position)
+    select
+        s.location_id,
+        s.item_id,
+        row_number() over (partition by s.location_id order by i.category, i.item_number) as position
+    from stock_level as s
+    inner join item as i on s.item_id = i.id
+    returning location_id, item_id, position
+),
+
+opened as (
+    insert into count_session (note, created_by, started_at)
+    values ('Monday count: walk-in', %(admin_id)s, now() - interval '20 minutes')
+    returning id, started_at
+),
+
+placed as (
+    insert into count_session_location (session_id, location_id, ordinal)
+    select o.id as session_id, l.id as location_id, 1 as ordinal
+    from opened as o
+    cross join location as l
+    where l.code = 'WALK-IN'
+    returning session_id, location_id
+),
+
+lines as (
+    insert into count_session_line (
+        session_id, location_id, item_id, seq, position, counted_qty, counted_at, counted_by
+    )
+    select
+        p.session_id,
+        p.location_id,
+        sh.item_id,
+        sh.position as seq,
+        sh.position,
+        case
+            when sh.position <= 4 then greatest(st.on_hand - case when sh.position = 2 then 1.5 else 0 end, 0)
+        end as counted_qty,
+        case when sh.position <= 4 then o.started_at + sh.position * interval '2 minutes' end as counted_at,
+        case when sh.position <= 4 then %(admin_id)s::uuid end as counted_by  -- noqa: RF02
+    from placed as p
+    cross join opened as o
+    inner join sheets as sh on p.location_id = sh.location_id
+    inner join stock_level as st on sh.item_id = st.item_id and sh.location_id = st.location_id
+    returning 1
+)
+
+select (select count(*) from sheets) as sheet_rows, (select count(*) from lines) as lines;
+
 -- name: CreateDemoSuppliers :one
 -- After CreateDemoData: two suppliers selling every demo item in cases (a "case" pack per item,
 -- made unless one exists), each item preferred from the supplier of its category, the other

@@ -48,6 +48,20 @@ from neuropilot import (
 )
 from neuropilot.auth import AuthenticationMiddleware, Endpoint
 from neuropilot.config import ConfigError, Settings
+from neuropilot.counting import lines as count_lines
+from neuropilot.counting import sessions as count_sessions
+from neuropilot.counting import sheets
+from neuropilot.counting.models import (
+    CountSession,
+    CountSessionCreate,
+    CountSessionLine,
+    CountSessionPost,
+    PostedCountSession,
+    SessionVariance,
+    Sheet,
+    SheetReplace,
+)
+from neuropilot.counting.models import LineRecord as CountLineRecord
 from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
 from neuropilot.health import health
@@ -97,6 +111,7 @@ from neuropilot.openapi import (
     PAGE,
     PO_STATUS,
     SEARCH,
+    SESSION_STATUS,
     SINCE,
     SUPPLIER,
     SUPPLIER_ID,
@@ -200,6 +215,26 @@ ROUTES: list[Op] = [
     Op("GET", "/v1/locations/{id}", catalog.get_location, EVERYONE, None, Location, summary="Get a location"),
     Op("PATCH", "/v1/locations/{id}", catalog.update_location, MANAGERS, LocationUpdate, Location,
        summary="Change a location", problems=(409,)),
+    Op("GET", "/v1/locations/{id}/sheet", sheets.get_location_sheet, EVERYONE, None, Sheet,
+       summary="A location's count sheet, in shelf order"),
+    Op("PUT", "/v1/locations/{id}/sheet", sheets.replace_location_sheet, MANAGERS, SheetReplace, Sheet,
+       summary="Replace a location's count sheet"),
+    Op("GET", "/v1/count-sessions", count_sessions.list_count_sessions, COUNTERS, None, Page[CountSession],
+       summary="List count sessions", query=(*PAGE, SESSION_STATUS)),
+    Op("POST", "/v1/count-sessions", count_sessions.open_count_session, MANAGERS, CountSessionCreate, CountSession, 201,
+       "Open a count session over some locations", problems=(409,)),
+    Op("GET", "/v1/count-sessions/{id}", count_sessions.get_count_session, COUNTERS, None, CountSession,
+       summary="Get a count session"),
+    Op("GET", "/v1/count-sessions/{id}/lines", count_lines.list_session_lines, COUNTERS, None, Page[CountSessionLine],
+       summary="The lines to count, in walking order", query=(*PAGE, LOCATION_ID)),
+    Op("PUT", "/v1/count-sessions/{id}/lines", count_lines.record_session_line, COUNTERS, CountLineRecord,
+       CountSessionLine, summary="Record (or replace) the count of a line", problems=(409,)),
+    Op("GET", "/v1/count-sessions/{id}/variance", count_lines.session_variance, MANAGERS, None, SessionVariance,
+       summary="Counted lines against what was expected when they were counted"),
+    Op("POST", "/v1/count-sessions/{id}/post", count_sessions.post_count_session, MANAGERS, CountSessionPost,
+       PostedCountSession, summary="Post a session: its lines become counts", problems=(409,)),
+    Op("POST", "/v1/count-sessions/{id}/cancel", count_sessions.cancel_count_session, MANAGERS, None, CountSession,
+       summary="Cancel a session", problems=(409,)),
     Op("GET", "/v1/counts", ledger.list_counts, EVERYONE, None, Page[Count], summary="List counts",
        query=(*PAGE, ITEM_ID, LOCATION_ID, SINCE)),
     Op("POST", "/v1/counts", ledger.create_count, COUNTERS, CountCreate, Count, 201, "Post a count"),

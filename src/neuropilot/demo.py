@@ -12,6 +12,8 @@ from neuropilot.users import create_user
 COUNT_USERS = query("CountUsers")
 CREATE_DEMO_DATA = query("CreateDemoData")
 CREATE_DEMO_SUPPLIERS = query("CreateDemoSuppliers")
+CREATE_DEMO_COUNTING = query("CreateDemoCounting")
+REBUILD_DEMO_STOCK_LEVEL = query("RebuildDemoStockLevel")
 GET_ACTIVE_ADMIN_BY_EMAIL = query("GetActiveAdminByEmail")
 DEMO_EMAIL = "admin@neuropilot.local"
 
@@ -26,7 +28,9 @@ def ensure_demo(owner_dsn: str) -> tuple[str, str] | None:
         admin = create_user(conn, DEMO_EMAIL, "admin", "Demo Admin", password)
         with conn.transaction():
             conn.execute(CREATE_DEMO_DATA.sql, {"admin_id": admin["id"]})
+            conn.execute(REBUILD_DEMO_STOCK_LEVEL.sql)
             conn.execute(CREATE_DEMO_SUPPLIERS.sql, {"admin_id": admin["id"]})
+            conn.execute(CREATE_DEMO_COUNTING.sql, {"admin_id": admin["id"]})
     return DEMO_EMAIL, password
 
 
@@ -38,5 +42,7 @@ def create_demo_data(owner_dsn: str, admin_email: str) -> int:
             raise ValueError(f"no active admin with email {admin_email}")
         with conn.transaction():
             written = conn.execute(CREATE_DEMO_DATA.sql, {"admin_id": admin[0]}).fetchone()
+            conn.execute(REBUILD_DEMO_STOCK_LEVEL.sql)
             suppliers = conn.execute(CREATE_DEMO_SUPPLIERS.sql, {"admin_id": admin[0]}).fetchone()
+            conn.execute(CREATE_DEMO_COUNTING.sql, {"admin_id": admin[0]})
     return sum(int(row[0]) for row in (written, suppliers) if row)

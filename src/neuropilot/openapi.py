@@ -118,6 +118,7 @@ ENTITY_ID = Param("entity_id", uuid.UUID, "Only entries about this record.")
 ACTOR_ID = Param("actor_id", uuid.UUID, "Only entries by this user.")
 SUPPLIER_SEARCH = Param("q", str, "Part of the supplier's name (case-insensitive).")
 SUPPLIER_ID = Param("supplier_id", uuid.UUID, "Only this supplier.")
+SESSION_STATUS = Param("status", Literal["open", "posted", "canceled"], "Only count sessions in this state.")
 
 
 class Operation(Protocol):

@@ -32,6 +32,11 @@ def existing(client: TestClient, admin: Person, path: str) -> str:
     """path with its {id} naming a row that exists (the lists of one supplier's items and prices, an item's packs)."""
     if "{id}" not in path:
         return path
+    if path.startswith("/v1/count-sessions/"):
+        body = {"code": "N-1", "name": "N", "temp_zone": "dry"}
+        location = client.post("/v1/locations", json=body, headers=admin.headers).json()["id"]
+        session = client.post("/v1/count-sessions", json={"location_ids": [location]}, headers=admin.headers)
+        return path.replace("{id}", session.json()["id"])
     supplier = client.post("/v1/suppliers", json={"name": "Numbers Ltd"}, headers=admin.headers).json()["id"]
     if path.startswith("/v1/suppliers/"):
         return path.replace("{id}", supplier)

@@ -105,6 +105,10 @@ def known(database: Db, people: dict[str, Person], kitchen: dict[str, str]) -> I
             supplier, supplier_items = _supplier(client, people["manager"], kitchen)
             submitted = client.post(f"/v1/purchase-orders/{orders[1]['id']}/submit", headers=people["manager"].headers)
             assert submitted.status_code == 200
+            session = client.post(
+                "/v1/count-sessions", json={"location_ids": [kitchen["DRY"]]}, headers=people["manager"].headers
+            )
+            assert session.status_code == 201, session.text
             login = client.post("/v1/auth/login", json={"email": people["admin"].email, "password": PASSWORD})
             assert login.status_code == 200
         yield Known(
@@ -115,6 +119,7 @@ def known(database: Db, people: dict[str, Person], kitchen: dict[str, str]) -> I
                 "purchase-orders": [order["id"] for order in orders],
                 "suppliers": [supplier],
                 "supplier-items": supplier_items,
+                "count-sessions": [session.json()["id"]],
             },
             lines=[line["id"] for line in orders[1]["lines"]],
             emails=[person.email for person in people.values()],
@@ -162,6 +167,8 @@ def _with_known_ids(value: Any, known: Known, key: str = "") -> Any:
         "location_id": "locations",
         "from_location_id": "locations",
         "supplier_id": "suppliers",
+        "items": "items",  # a count sheet's items
+        "location_ids": "locations",  # a count session's locations
     }
     if key in kinds:
         return _pick(known.ids[kinds[key]], value)
@@ -228,6 +235,9 @@ BUSINESS_RULES = re.compile(
             r"^[0-9.]+ stock units are more than one movement holds$",
             r"^an inactive supplier item cannot be preferred$",
             r"^nothing to order from this supplier$",
+            # count sheets and sessions (§14)
+            r"^this (item is already on the sheet|location is already in the session)$",
+            r"^(before the session started|this item at this location is not a line of the session)$",
         ]
     )
 )

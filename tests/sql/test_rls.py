@@ -32,6 +32,8 @@ SPARE_ITEM_ID = uuid.UUID("00000000-0000-4000-8000-0000000000b2")  # no history:
 ORDER_ID = uuid.UUID("00000000-0000-4000-8000-0000000000c1")
 SUPPLIER_ID = uuid.UUID("00000000-0000-4000-8000-0000000000d1")
 SUPPLIER_ITEM_ID = uuid.UUID("00000000-0000-4000-8000-0000000000d2")  # its first price is the one history row
+POSTED_SESSION_ID = uuid.UUID("00000000-0000-4000-8000-0000000000d1")  # posted, over the location, one line
+OPEN_SESSION_ID = uuid.UUID("00000000-0000-4000-8000-0000000000d2")  # open, no locations yet
 
 # What the contract allows (CONTRACT §3, §4), written down by hand, not read from sql/policies.
 # Seed: 4 users (one per role), 1 location, 2 items (one with history, one spare), 1 pack, 1 count, 1 movement,
@@ -104,6 +106,22 @@ supplier_item_price  select     1       1        0        0       0
 supplier_item_price  insert     denied  denied   denied   denied  denied
 supplier_item_price  update     denied  denied   denied   denied  denied
 supplier_item_price  delete     denied  denied   denied   denied  denied
+location_sheet_item  select     1       1        1        1       0
+location_sheet_item  insert     ok      ok       denied   denied  denied
+location_sheet_item  update     denied  denied   denied   denied  denied
+location_sheet_item  delete     1       1        0        0       0
+count_session        select     2       2        2        0       0
+count_session        insert     ok      ok       denied   denied  denied
+count_session        update     1       1        denied   0       0
+count_session        delete     denied  denied   denied   denied  denied
+count_session_location select   1       1        1        0       0
+count_session_location insert   ok      ok       denied   denied  denied
+count_session_location update   denied  denied   denied   denied  denied
+count_session_location delete   denied  denied   denied   denied  denied
+count_session_line   select     1       1        1        0       0
+count_session_line   insert     ok      ok       denied   denied  denied
+count_session_line   update     0       0        0        0       0
+count_session_line   delete     denied  denied   denied   denied  denied
 """
 
 # One statement per table and operation. %(me)s is the user id the row claims (counted_by, created_by,
@@ -191,6 +209,34 @@ STATEMENTS: dict[str, dict[str, str]] = {
         "update": "update supplier_item_price set price = price + 1",
         "delete": "delete from supplier_item_price",
     },
+    "location_sheet_item": {
+        "insert": "insert into location_sheet_item (location_id, item_id, position)"
+        " values (%(location)s, %(spare_item)s, 2)",
+        "update": "update location_sheet_item set position = position + 1",
+        "delete": "delete from location_sheet_item",
+    },
+    # A counter's UPDATE policy admits the rows (so it may lock them FOR KEY SHARE) but checks false: denied.
+    "count_session": {
+        "insert": "insert into count_session (created_by) values (%(me)s)",
+        "update": "update count_session set note = 'edited' where status = 'open'",
+        "delete": "delete from count_session",
+    },
+    "count_session_location": {
+        "insert": "insert into count_session_location (session_id, location_id, ordinal)"
+        " values (%(open_session)s, %(location)s, 1)",
+        "update": "update count_session_location set ordinal = 2",
+        "delete": "delete from count_session_location",
+    },
+    # Lines are created with their session's location, in an open session; the seeded line is in a posted
+    # session, so no role can change it (tests/sql/test_count_sessions.py records lines in open ones).
+    "count_session_line": {
+        "insert": "with placed as (insert into count_session_location (session_id, location_id, ordinal)"
+        " values (%(open_session)s, %(location)s, 1) returning session_id, location_id)"
+        " insert into count_session_line (session_id, location_id, item_id, seq, position)"
+        " select session_id, location_id, %(item)s, 1, 1 from placed",
+        "update": "update count_session_line set counted_qty = 1, counted_at = now(), counted_by = %(me)s",
+        "delete": "delete from count_session_line",
+    },
 }
 
 SET_CONTEXT = "select set_config('app.user_id', %s, true), set_config('app.role', %s, true)"
@@ -236,6 +282,7 @@ def params(me: uuid.UUID | None) -> dict[str, Any]:
         "order": ORDER_ID,
         "supplier": SUPPLIER_ID,
         "supplier_item": SUPPLIER_ITEM_ID,
+        "open_session": OPEN_SESSION_ID,
         "token_hash": token_hash("inserted by a test case"),
     }
 
@@ -290,6 +337,22 @@ def seed(owner: psycopg.Connection) -> None:
     owner.execute(
         "insert into audit_log (actor_id, action, entity, entity_id) values (%s, 'create', 'item', %s)",
         (USER_IDS["admin"], ITEM_ID),
+    )
+    owner.execute(
+        "insert into location_sheet_item (location_id, item_id, position) values (%s, %s, 1)", (LOCATION_ID, ITEM_ID)
+    )
+    owner.execute(
+        "insert into count_session (id, status, created_by, posted_at)"
+        " values (%s, 'open', %s, null), (%s, 'posted', %s, now())",
+        (OPEN_SESSION_ID, USER_IDS["manager"], POSTED_SESSION_ID, USER_IDS["manager"]),
+    )
+    owner.execute(
+        "insert into count_session_location (session_id, location_id, ordinal, status) values (%s, %s, 1, 'posted')",
+        (POSTED_SESSION_ID, LOCATION_ID),
+    )
+    owner.execute(
+        "insert into count_session_line (session_id, location_id, item_id, seq, position) values (%s, %s, %s, 1, 1)",
+        (POSTED_SESSION_ID, LOCATION_ID, ITEM_ID),
     )
 
 
@@ -372,6 +435,7 @@ WRITERS = {
     "inventory_count": ("admin", "manager", "counter"),
     "movement": ("admin", "manager"),
     "purchase_order": ("admin", "manager"),
+    "count_session": ("admin", "manager"),
     "audit_log": ROLES,
 }
 IMPERSONATIONS = [

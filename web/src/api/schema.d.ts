@@ -461,6 +461,184 @@ export interface paths {
         patch: operations["update_location"];
         trace?: never;
     };
+    "/v1/locations/{id}/sheet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A location's count sheet, in shelf order
+         * @description **Roles: admin, manager, counter, viewer.**
+         *
+         *     The location's count sheet in shelf order.
+         */
+        get: operations["get_location_sheet"];
+        /**
+         * Replace a location's count sheet
+         * @description **Roles: admin, manager.**
+         *
+         *     The sheet becomes these items, in this order (position 1, 2, …).
+         *     Every item must be active and named once; an empty list clears the sheet.
+         */
+        put: operations["replace_location_sheet"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/count-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List count sessions
+         * @description **Roles: admin, manager, counter.**
+         *
+         *     Newest first.
+         */
+        get: operations["list_count_sessions"];
+        put?: never;
+        /**
+         * Open a count session over some locations
+         * @description **Roles: admin, manager.**
+         *
+         *     Opens a session; its lines are, per location, the active items of its
+         *     sheet in sheet order, then the other active items holding stock there, by item_number.
+         */
+        post: operations["open_count_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/count-sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a count session
+         * @description **Roles: admin, manager, counter.**
+         */
+        get: operations["get_count_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/count-sessions/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The lines to count, in walking order
+         * @description **Roles: admin, manager, counter.**
+         *
+         *     The walk, location by location in sheet order.
+         *     expected (on-hand now) is null for a counter when the session is blind.
+         */
+        get: operations["list_session_lines"];
+        /**
+         * Record (or replace) the count of a line
+         * @description **Roles: admin, manager, counter.**
+         *
+         *     Records a count on a line, or replaces it (the latest
+         *     counted_at wins; resending the same body is harmless). counted_at defaults to now; it may lie in
+         *     the past, but not before the session started nor in the future.
+         */
+        put: operations["record_session_line"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/count-sessions/{id}/variance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counted lines against what was expected when they were counted
+         * @description **Roles: admin, manager.**
+         *
+         *     Each counted line against the on-hand expected as of its
+         *     counted_at (so what was used while the count went on is no variance), valued at unit_cost.
+         */
+        get: operations["session_variance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/count-sessions/{id}/post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post a session: its lines become counts
+         * @description **Roles: admin, manager.**
+         *
+         *     In one transaction every counted line becomes an inventory
+         *     count (its counted_at, its counter, its breakdown); with uncounted=zero every uncounted line a count
+         *     of 0 at the posting time. The session becomes posted.
+         */
+        post: operations["post_count_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/count-sessions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a session
+         * @description **Roles: admin, manager.**
+         *
+         *     The session ends and nothing becomes a count.
+         */
+        post: operations["cancel_count_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/counts": {
         parameters: {
             query?: never;
@@ -1296,6 +1474,179 @@ export interface components {
             temp_zone?: "cooler" | "dry" | "freezer";
             active?: boolean;
         };
+        /** Sheet */
+        Sheet: {
+            data: components["schemas"]["SheetItem"][];
+        };
+        /** SheetItem */
+        SheetItem: {
+            /** Format: uuid */
+            item_id: string;
+            item_number: string;
+            item_name: string;
+            unit: string;
+            position: number;
+        };
+        /**
+         * SheetReplace
+         * @description The items kept at a location, in shelf order (position = place in the list, from 1).
+         */
+        SheetReplace: {
+            items: string[];
+        };
+        /**
+         * Page[CountSession]
+         * @description One page of a list; `next_cursor` is null on the last page.
+         */
+        Page_CountSession_: {
+            data: components["schemas"]["CountSession"][];
+            next_cursor: string | null;
+        };
+        /** CountSession */
+        CountSession: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {unknown} */
+            status: "canceled" | "open" | "posted";
+            blind: boolean;
+            location_ids: string[];
+            note: string | null;
+            started_at: string;
+            /** Format: uuid */
+            created_by: string;
+            posted_at: string | null;
+            lines_total: number;
+            lines_counted: number;
+        };
+        /** CountSessionCreate */
+        CountSessionCreate: {
+            location_ids: string[];
+            /** @default false */
+            blind: boolean;
+            /** @default null */
+            note: string | null;
+        };
+        /**
+         * Page[CountSessionLine]
+         * @description One page of a list; `next_cursor` is null on the last page.
+         */
+        Page_CountSessionLine_: {
+            data: components["schemas"]["CountSessionLine"][];
+            next_cursor: string | null;
+        };
+        /**
+         * CountSessionLine
+         * @description expected: on-hand now; null for a counter in a blind session. counted_*: null until counted.
+         */
+        CountSessionLine: {
+            /** Format: uuid */
+            item_id: string;
+            item_number: string;
+            item_name: string;
+            unit: string;
+            packs: components["schemas"]["LinePack"][];
+            /** Format: uuid */
+            location_id: string;
+            location_code: string;
+            position: number;
+            expected: string | null;
+            counted_qty: string | null;
+            breakdown: components["schemas"]["CountedPart"][] | null;
+            counted_at: string | null;
+            counted_by: string | null;
+        };
+        /** LinePack */
+        LinePack: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: decimal */
+            qty: string;
+        };
+        /**
+         * CountedPart
+         * @description A stored part: what was entered, and the pack's size when counted ("1" for stock units).
+         */
+        CountedPart: {
+            pack_id: string | null;
+            qty: string;
+            pack_qty: string;
+        };
+        /**
+         * LineRecord
+         * @description qty_on_hand in stock units, or breakdown in packs instead: exactly one of the two.
+         */
+        LineRecord: {
+            /** Format: uuid */
+            item_id: string;
+            /** Format: uuid */
+            location_id: string;
+            /** @default null */
+            qty_on_hand: string | null;
+            /** @default null */
+            breakdown: components["schemas"]["BreakdownPart"][] | null;
+            /** @default null */
+            counted_at: string | null;
+        };
+        /**
+         * BreakdownPart
+         * @description qty packs of pack_id (null: qty stock units); packs.py turns parts into the stock-unit total.
+         */
+        BreakdownPart: {
+            pack_id: string | null;
+            /** @example 12.500 */
+            qty: string;
+        };
+        /**
+         * SessionVariance
+         * @description Counted lines against the on-hand expected as of each line's counted_at; total_value = Σ variance_value.
+         */
+        SessionVariance: {
+            data: components["schemas"]["LineVariance"][];
+            /** @example 12.5000000 */
+            total_value: string;
+        };
+        /** LineVariance */
+        LineVariance: {
+            /** Format: uuid */
+            item_id: string;
+            item_number: string;
+            /** Format: uuid */
+            location_id: string;
+            /** Format: decimal */
+            expected: string;
+            /** Format: decimal */
+            counted_qty: string;
+            /** Format: decimal */
+            variance: string;
+            /** @example 12.5000000 */
+            variance_value: string;
+        };
+        /**
+         * CountSessionPost
+         * @description keep: uncounted lines change nothing; zero: each becomes a count of 0 at the posting time.
+         */
+        CountSessionPost: {
+            /** @enum {unknown} */
+            uncounted: "keep" | "zero";
+        };
+        /** PostedCountSession */
+        PostedCountSession: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {unknown} */
+            status: "canceled" | "open" | "posted";
+            blind: boolean;
+            location_ids: string[];
+            note: string | null;
+            started_at: string;
+            /** Format: uuid */
+            created_by: string;
+            posted_at: string | null;
+            lines_total: number;
+            lines_counted: number;
+            counts_created: number;
+        };
         /**
          * Page[Count]
          * @description One page of a list; `next_cursor` is null on the last page.
@@ -1322,15 +1673,6 @@ export interface components {
             breakdown: components["schemas"]["CountedPart"][] | null;
         };
         /**
-         * CountedPart
-         * @description A stored part: what was entered, and the pack's size when counted ("1" for stock units).
-         */
-        CountedPart: {
-            pack_id: string | null;
-            qty: string;
-            pack_qty: string;
-        };
-        /**
          * CountCreate
          * @description qty_on_hand in stock units, or breakdown (in packs) instead: exactly one of the two.
          */
@@ -1345,15 +1687,6 @@ export interface components {
             breakdown: components["schemas"]["BreakdownPart"][] | null;
             /** @default null */
             counted_at: string | null;
-        };
-        /**
-         * BreakdownPart
-         * @description qty packs of pack_id (null: qty stock units); packs.py turns parts into the stock-unit total.
-         */
-        BreakdownPart: {
-            pack_id: string | null;
-            /** @example 12.500 */
-            qty: string;
         };
         /** CountBatch */
         CountBatch: {
@@ -3027,6 +3360,358 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_location_sheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sheet"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    replace_location_sheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SheetReplace"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sheet"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_count_sessions: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200; 50 when left out. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; leave out for the first page. */
+                cursor?: string;
+                /** @description Only count sessions in this state. */
+                status?: "canceled" | "open" | "posted";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CountSession_"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    open_count_session: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body within 24 h returns the first response without a second write; the same key with another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CountSessionCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    /** @description Where the new resource lives. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_count_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountSession"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_session_lines: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200; 50 when left out. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; leave out for the first page. */
+                cursor?: string;
+                /** @description Only this location. */
+                location_id?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CountSessionLine_"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    record_session_line: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LineRecord"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountSessionLine"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    session_variance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionVariance"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    post_count_session: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key and body within 24 h returns the first response without a second write; the same key with another body is a 422. */
+                "Idempotency-Key"?: string;
+                /** @description The `ETag` you last read: the change applies only to that version (else 412). */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CountSessionPost"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostedCountSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancel_count_session: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` you last read: the change applies only to that version (else 412). */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountSession"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
