@@ -98,6 +98,7 @@ from neuropilot.openapi import (
     Page,
     Param,
 )
+from neuropilot.spreadsheets import export
 from neuropilot.tokens import Tokens, load_keys
 
 log = structlog.get_logger("neuropilot")
@@ -112,7 +113,8 @@ class Op:
     """A row of the route table: the route, who may call it, and what the OpenAPI document says of it.
 
     body and response are the msgspec types the handler reads and returns (a str response is a text
-    media type); problems lists the error statuses the route's shape does not already imply (openapi.py)."""
+    media type); problems lists the error statuses the route's shape does not already imply (openapi.py);
+    csv opts a list or report into the CSV export."""
 
     method: str
     path: str
@@ -124,6 +126,7 @@ class Op:
     summary: str = ""
     query: tuple[Param, ...] = ()
     problems: tuple[int, ...] = ()
+    csv: bool = False  # also answers text/csv (every record) when Accept prefers it: spreadsheets/export.py
 
 
 # fmt: off
@@ -138,12 +141,12 @@ ROUTES: list[Op] = [
     Op("POST", "/v1/auth/logout", auth.logout, EVERYONE, RefreshRequest, status=204, summary="Sign out"),
     Op("GET", "/v1/me", auth.get_me, EVERYONE, None, User, summary="Your profile"),
     Op("PATCH", "/v1/me", auth.update_me, EVERYONE, MeUpdate, User, summary="Change your name or password"),
-    Op("GET", "/v1/users", users.list_users, ADMIN, None, Page[User], summary="List users", query=PAGE),
+    Op("GET", "/v1/users", users.list_users, ADMIN, None, Page[User], summary="List users", query=PAGE, csv=True),
     Op("POST", "/v1/users", users.create_user_route, ADMIN, UserCreate, User, 201, "Create a user", problems=(409,)),
     Op("GET", "/v1/users/{id}", users.get_user, ADMIN, None, User, summary="Get a user"),
     Op("PATCH", "/v1/users/{id}", users.update_user, ADMIN, UserUpdate, User, summary="Change a user", problems=(409,)),
     Op("GET", "/v1/items", catalog.list_items, EVERYONE, None, Page[Item], summary="List items",
-       query=(*PAGE, CATEGORY, SEARCH, ACTIVE)),
+       query=(*PAGE, CATEGORY, SEARCH, ACTIVE), csv=True),
     Op("POST", "/v1/items", catalog.create_item, MANAGERS, ItemCreate, Item, 201, "Create an item", problems=(409,)),
     Op("GET", "/v1/items/{id}", catalog.get_item, EVERYONE, None, Item, summary="Get an item"),
     Op("PATCH", "/v1/items/{id}", catalog.update_item, MANAGERS, ItemUpdate, Item, summary="Change an item",
@@ -151,32 +154,32 @@ ROUTES: list[Op] = [
     Op("DELETE", "/v1/items/{id}", catalog.delete_item, MANAGERS, status=204, summary="Delete an item without history",
        problems=(409,)),
     Op("GET", "/v1/locations", catalog.list_locations, EVERYONE, None, Page[Location], summary="List locations",
-       query=(*PAGE, ACTIVE)),
+       query=(*PAGE, ACTIVE), csv=True),
     Op("POST", "/v1/locations", catalog.create_location, MANAGERS, LocationCreate, Location, 201, "Create a location",
        problems=(409,)),
     Op("GET", "/v1/locations/{id}", catalog.get_location, EVERYONE, None, Location, summary="Get a location"),
     Op("PATCH", "/v1/locations/{id}", catalog.update_location, MANAGERS, LocationUpdate, Location,
        summary="Change a location", problems=(409,)),
     Op("GET", "/v1/counts", ledger.list_counts, EVERYONE, None, Page[Count], summary="List counts",
-       query=(*PAGE, ITEM_ID, LOCATION_ID, SINCE)),
+       query=(*PAGE, ITEM_ID, LOCATION_ID, SINCE), csv=True),
     Op("POST", "/v1/counts", ledger.create_count, COUNTERS, CountCreate, Count, 201, "Post a count"),
     Op("POST", "/v1/counts/batch", ledger.create_count_batch, COUNTERS, CountBatch, Batch[Count], 201,
        "Post up to 500 counts, all or nothing"),
     Op("GET", "/v1/movements", ledger.list_movements, EVERYONE, None, Page[Movement], summary="List movements",
-       query=(*PAGE, ITEM_ID, LOCATION_ID, MOVEMENT_TYPE, SINCE)),
+       query=(*PAGE, ITEM_ID, LOCATION_ID, MOVEMENT_TYPE, SINCE), csv=True),
     Op("POST", "/v1/movements", ledger.create_movement, MANAGERS, MovementCreate, Movement, 201, "Post a movement"),
     Op("POST", "/v1/transfers", ledger.create_transfer, MANAGERS, TransferCreate, Transfer, 201,
        "Move stock between locations"),
     Op("GET", "/v1/stock", stock.list_stock, EVERYONE, None, Page[StockLevel], summary="Stock on hand",
-       query=(*PAGE, LOCATION_ID, ITEM_ID, CATEGORY, BELOW_MIN)),
+       query=(*PAGE, LOCATION_ID, ITEM_ID, CATEGORY, BELOW_MIN), csv=True),
     Op("GET", "/v1/reports/low-stock", stock.low_stock, ("admin", "manager", "viewer"), None, Page[LowStockItem],
-       summary="Items below their minimum", query=PAGE),
+       summary="Items below their minimum", query=PAGE, csv=True),
     Op("GET", "/v1/reports/valuation", stock.valuation, MANAGERS, None, CategoryValuation | LocationValuation,
-       summary="Stock value", query=(GROUP_BY,)),
+       summary="Stock value", query=(GROUP_BY,), csv=True),
     Op("GET", "/v1/reports/variance", stock.variance, MANAGERS, None, Page[Variance], summary="Count variances",
-       query=(*PAGE, VARIANCE_SINCE)),
+       query=(*PAGE, VARIANCE_SINCE), csv=True),
     Op("GET", "/v1/purchase-orders", purchasing.list_purchase_orders, MANAGERS, None, Page[PurchaseOrderSummary],
-       summary="List purchase orders", query=(*PAGE, PO_STATUS, SUPPLIER)),
+       summary="List purchase orders", query=(*PAGE, PO_STATUS, SUPPLIER), csv=True),
     Op("POST", "/v1/purchase-orders", purchasing.create_purchase_order, MANAGERS, PurchaseOrderCreate, PurchaseOrder,
        201, "Create a draft purchase order", problems=(409,)),
     Op("GET", "/v1/purchase-orders/{id}", purchasing.get_purchase_order, MANAGERS, None, PurchaseOrder,
@@ -190,7 +193,7 @@ ROUTES: list[Op] = [
     Op("POST", "/v1/purchase-orders/{id}/receive", purchasing.receive_purchase_order, MANAGERS, Receipt, PurchaseOrder,
        summary="Receive goods into a location", problems=(409,)),
     Op("GET", "/v1/audit", audit.list_audit, ADMIN, None, Page[AuditEntry], summary="Read the audit trail",
-       query=(*PAGE, ENTITY, ENTITY_ID, ACTOR_ID, SINCE)),
+       query=(*PAGE, ENTITY, ENTITY_ID, ACTOR_ID, SINCE), csv=True),
 ]
 # fmt: on
 
@@ -199,9 +202,14 @@ def routes() -> list[Route]:
     """One Route per path, so that a 405's Allow names every method the path has, not the first row's."""
     by_path: dict[str, dict[str, Endpoint]] = {}
     for op in ROUTES:
-        by_path.setdefault(op.path, {})[op.method] = auth.guard(op.endpoint, op.roles)
+        endpoint = _with_csv(op) if op.csv else op.endpoint
+        by_path.setdefault(op.path, {})[op.method] = auth.guard(endpoint, op.roles)
     table = [Route(path, _by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
     return [*table, Route(docs.ASSET_PATH, docs.asset, methods=["GET"])]  # the page's files, not API operations
+
+
+def _with_csv(op: Op) -> Endpoint:
+    return export.negotiated(op.endpoint, export.Export(export.filename(op.path), op.response))
 
 
 def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:

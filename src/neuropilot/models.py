@@ -231,7 +231,9 @@ class Transfer(msgspec.Struct, kw_only=True):
 
 # Money in reports is on_hand (scale 3) times unit_cost (scale 4): exact at scale 7, where a Decimal
 # would print a small value in E notation ("1E-7"), so those fields are PostgreSQL's plain text.
-ExactMoney = Annotated[str, Meta(examples=["12.5000000"])]
+# extra={"decimal": True} tells the CSV export (spreadsheets/export.py) that such a str is a number.
+ExactMoney = Annotated[str, Meta(examples=["12.5000000"], extra={"decimal": True})]
+DecimalText = Annotated[str, Meta(extra={"decimal": True})]
 
 
 class StockLevel(msgspec.Struct, kw_only=True):
@@ -350,10 +352,10 @@ class Receipt(Body):
 class PurchaseOrderLine(msgspec.Struct, kw_only=True):
     id: uuid.UUID
     item_id: uuid.UUID
-    req_qty: str
-    unit_price: str | None
-    received_qty: str
-    remaining_qty: str
+    req_qty: DecimalText
+    unit_price: DecimalText | None
+    received_qty: DecimalText
+    remaining_qty: DecimalText
     note: str | None
 
 
@@ -364,7 +366,7 @@ class PurchaseOrderSummary(msgspec.Struct, kw_only=True):
     po_number: str
     supplier: str
     status: Literal["draft", "submitted", "received", "canceled"]
-    total_cost: str
+    total_cost: ExactMoney
     notes: str | None
     created_by: uuid.UUID | None
     created_at: datetime

@@ -133,6 +133,8 @@ class Operation(Protocol):
     def query(self) -> tuple[Param, ...]: ...
     @property
     def problems(self) -> tuple[int, ...]: ...
+    @property
+    def csv(self) -> bool: ...
 
 
 # --- problem responses, shared by every operation through components/responses ---
@@ -229,6 +231,11 @@ INFO = {
 
 # --- the document ---
 
+CSV_NOTE = (
+    "\n\nWith `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; "
+    "`limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment."
+)
+
 
 def _any_value(kind: Any) -> dict[str, Any]:
     if kind is object:
@@ -319,6 +326,8 @@ def _success(op: Operation, refs: dict[Any, Any], paths: set[str]) -> dict[str, 
         out["content"] = {op.response: {"schema": {"type": "string"}}}
         return out
     out["content"] = _json(_schema(op.response, refs))
+    if op.csv:
+        out["content"]["text/csv"] = {"schema": {"type": "string"}}
     headers = {}
     if op.roles is not None and (op.method != "GET" or "{id}" in op.path or op.path == "/v1/me"):
         headers["ETag"] = ETAG
@@ -346,7 +355,7 @@ def _description(op: Operation) -> str:
     """Who may call it, then the handler's docstring without the route it starts with ("GET /v1/stock: ")."""
     who = "Anyone." if op.roles is None else "Roles: " + ", ".join(op.roles) + "."
     doc = re.sub(r"^(?:[A-Z]+ )?\S*(?: \([^)]*\))?: ", "", inspect.getdoc(op.endpoint) or "")
-    return f"**{who}**" + (f"\n\n{doc[0].upper()}{doc[1:]}" if doc else "")
+    return f"**{who}**" + (f"\n\n{doc[0].upper()}{doc[1:]}" if doc else "") + (CSV_NOTE if op.csv else "")
 
 
 def _tag(path: str) -> str:
