@@ -94,7 +94,6 @@ async def list_audit(request: Request) -> Response:
         filters,
         ("before_id",),
         lambda e: [e.id],
-        setup=audited,
-        readonly=False,
+        audited=audited,
         cursor=_id_cursor,
     )

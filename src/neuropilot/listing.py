@@ -49,20 +49,22 @@ async def keyset_list(
     *,
     one_statement: bool = False,
     setup: Setup | None = None,
-    readonly: bool | None = None,
+    audited: Setup | None = None,
     cursor: Callable[[list[Any]], list[Any]] = text_cursor,
 ) -> Response:
     """Run q for one page: filters, the keyset position from ?cursor= (or `first`), limit + 1 rows.
     one_statement: q sets the request context itself (db.Database.statement). setup runs first in
-    the transaction (planner settings, the audit row of an audited read; readonly=False for that);
-    cursor turns the decoded cursor (and `key` of a row) into the position's parameters."""
+    the transaction (planner settings); audited writes the audit row of an audited read once the
+    first page is read (in a read-write transaction); cursor turns the decoded cursor (and `key` of
+    a row) into the position's parameters."""
+    readonly = None if audited is None else False
     if (export := exporting(request)) is not None:
         walk = _Walk(q, kind, filters, position, key, first, cursor, one_statement)
-        return _export(request, export, kind, walk, setup, readonly)
+        return _export(request, export, kind, walk, setup, audited)
     limit, values = limit_param(request), decode_cursor(request, len(position))
     values = cursor(values) if values is not None else list(first or (None,) * len(position))
     params = filters | dict(zip(position, values, strict=True)) | {"limit": limit + 1}
-    if one_statement and setup is None:  # tuples in the Struct's field order: built positionally
+    if one_statement and setup is None and audited is None:  # tuples in the Struct's field order: built positionally
         fields: tuple[str, ...] = kind.__struct_fields__  # type: ignore[attr-defined]
         items = [kind(*row) for row in await request_statement(request, q, params, fields)]
     else:
@@ -70,6 +72,8 @@ async def keyset_list(
             if setup is not None:
                 await setup(tx)
             items = await _fetch(tx, request, q, kind, params, one_statement)
+            if audited is not None:
+                await audited(tx)
     data, next_cursor = page(items, limit, key)
     return json_response({"data": data, "next_cursor": next_cursor})
 
@@ -98,11 +102,14 @@ class _Walk:
         self.q, self.kind, self.filters, self.position = q, kind, filters, position
         self.key, self.first, self.cursor, self.one_statement = key, first, cursor, one_statement
 
-    async def pages(self, tx: Tx, request: Request) -> AsyncGenerator[list[Any]]:
+    async def pages(self, tx: Tx, request: Request, audited: Setup | None) -> AsyncGenerator[list[Any]]:
         values = list(self.first or (None,) * len(self.position))
         while True:
             params = self.filters | dict(zip(self.position, values, strict=True)) | {"limit": EXPORT_PAGE}
             rows = await _fetch(tx, request, self.q, self.kind, params, self.one_statement)
+            if audited is not None:
+                await audited(tx)
+                audited = None
             if rows:
                 yield rows
             if len(rows) < EXPORT_PAGE:
@@ -112,14 +119,14 @@ class _Walk:
 
 
 def _export(
-    request: Request, export: Export, kind: type[Any], walk: _Walk, setup: Setup | None, readonly: bool | None
+    request: Request, export: Export, kind: type[Any], walk: _Walk, setup: Setup | None, audited: Setup | None
 ) -> Response:
     @asynccontextmanager
     async def source() -> AsyncIterator[AsyncIterator[list[Any]]]:
-        async with request_transaction(request, readonly=readonly) as tx:
+        async with request_transaction(request, readonly=None if audited is None else False) as tx:
             if setup is not None:
                 await setup(tx)
-            pages = walk.pages(tx, request)
+            pages = walk.pages(tx, request, audited)
             try:
                 yield pages
             finally:

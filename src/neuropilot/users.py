@@ -73,8 +73,7 @@ async def list_users(request: Request) -> Response:
         {},
         ("after_email", "after_id"),
         lambda u: [u.email, str(u.id)],
-        setup=audited,
-        readonly=False,
+        audited=audited,
     )
 
 

@@ -85,12 +85,13 @@ def prefers_csv(accept: str) -> bool:
     """Whether Accept prefers text/csv to application/json. Each type takes the q of the most specific
     range naming it (RFC 9110 §12.5.1); CSV wins on a higher q, or on the same q from a more specific
     range (`text/csv, */*`); on a full tie JSON, the default, wins (`text/csv, application/json`)."""
+    accept = accept.lower()
     if "csv" not in accept and "text/*" not in accept:
         return False  # the common case, without parsing
     best = {"csv": (-1, 0.0), "json": (-1, 0.0)}  # (specificity, q) of the most specific matching range
     for part in accept.split(","):
         media, *params = part.split(";")
-        media = media.strip().lower()
+        media = media.strip()
         for kind in _MATCHES.get(media, ()):
             specificity = _SPECIFIC.get(media, 2)
             if specificity > best[kind][0]:
