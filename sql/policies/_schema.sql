@@ -6,5 +6,5 @@ grant execute on function current_app_user_id() to ${app_role};
 grant execute on function auth_user_for_login(text) to ${app_role};
 grant execute on function auth_record_login_failure(text, inet, text) to ${app_role};
 grant execute on function list_items_by_category_as(text, text, text, text, integer) to ${app_role};
-grant execute on function create_count_as(text, text, uuid, uuid, numeric, timestamptz, jsonb, inet, text)
+grant execute on function create_count_as(text, text, uuid, uuid, numeric, timestamptz, jsonb, inet, text, jsonb)
 to ${app_role};

@@ -14,20 +14,27 @@ where l.id is null or not l.active;
 -- name: CreateCounts :many
 -- Counts as one statement (a batch is all or nothing), counted by the caller; counted_at
 -- defaults to the transaction's now().
-insert into inventory_count (item_id, location_id, counted_by, qty_on_hand, counted_at)
+-- breakdowns: each count's stored breakdown as JSON text, or null.
+insert into inventory_count (item_id, location_id, counted_by, qty_on_hand, counted_at, breakdown)
 select
-    c.item_id, c.location_id, current_app_user_id() as counted_by, c.qty, coalesce(c.counted_at, now()) as counted_at
+    c.item_id,
+    c.location_id,
+    current_app_user_id() as counted_by,
+    c.qty,
+    coalesce(c.counted_at, now()) as counted_at,
+    c.breakdown::jsonb as breakdown
 from
     unnest(
-        %(item_ids)s::uuid[], %(location_ids)s::uuid[], %(qtys)s::numeric[], %(counted_ats)s::timestamptz[]
-    ) with ordinality as c (item_id, location_id, qty, counted_at, n)
+        %(item_ids)s::uuid[], %(location_ids)s::uuid[], %(qtys)s::numeric[], %(counted_ats)s::timestamptz[],
+        %(breakdowns)s::text[]
+    ) with ordinality as c (item_id, location_id, qty, counted_at, breakdown, n)
 order by c.n
-returning id, item_id, location_id, counted_by, qty_on_hand, counted_at;
+returning id, item_id, location_id, counted_by, qty_on_hand, counted_at, breakdown;
 
 -- name: ListCounts :many
 -- Counts, newest first, optionally for one item and/or location and since a time; keyset on
 -- (counted_at, id) so a walk never repeats or skips a row while counts are added.
-select id, item_id, location_id, counted_by, qty_on_hand, counted_at
+select id, item_id, location_id, counted_by, qty_on_hand, counted_at, breakdown
 from inventory_count
 where
     (%(item_id)s::uuid is null or item_id = %(item_id)s)
@@ -66,10 +73,10 @@ limit %(limit)s;
 -- name: CreateCountAs :one
 -- One count and its audit row as one statement, as the caller (see sql/schema/0009). A row with
 -- refused = 'item' or 'location' (its id in id) means that reference is unknown or inactive and
--- nothing was written.
-select id, item_id, location_id, counted_by, qty_on_hand, counted_at, refused
+-- nothing was written. breakdown: the stored breakdown (JSON text) or null.
+select id, item_id, location_id, counted_by, qty_on_hand, counted_at, breakdown, refused
 from
     create_count_as(
         %(user_id)s, %(role)s, %(item_id)s, %(location_id)s, %(qty)s, %(counted_at)s, %(details)s, %(ip)s,
-        %(user_agent)s
+        %(user_agent)s, %(breakdown)s::jsonb
     );

@@ -29,6 +29,7 @@ from neuropilot import (
     idempotency,
     ledger,
     openapi,
+    packs,
     purchasing,
     queries,
     ratelimit,
@@ -98,6 +99,7 @@ from neuropilot.openapi import (
     Page,
     Param,
 )
+from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
 from neuropilot.spreadsheets import export
 from neuropilot.tokens import Tokens, load_keys
 
@@ -148,11 +150,18 @@ ROUTES: list[Op] = [
     Op("GET", "/v1/items", catalog.list_items, EVERYONE, None, Page[Item], summary="List items",
        query=(*PAGE, CATEGORY, SEARCH, ACTIVE), csv=True),
     Op("POST", "/v1/items", catalog.create_item, MANAGERS, ItemCreate, Item, 201, "Create an item", problems=(409,)),
-    Op("GET", "/v1/items/{id}", catalog.get_item, EVERYONE, None, Item, summary="Get an item"),
+    Op("GET", "/v1/items/{id}", catalog.get_item, EVERYONE, None, ItemWithPacks, summary="Get an item and its packs"),
     Op("PATCH", "/v1/items/{id}", catalog.update_item, MANAGERS, ItemUpdate, Item, summary="Change an item",
        problems=(409,)),
     Op("DELETE", "/v1/items/{id}", catalog.delete_item, MANAGERS, status=204, summary="Delete an item without history",
        problems=(409,)),
+    Op("GET", "/v1/items/{id}/packs", packs.list_packs, EVERYONE, None, Page[Pack], summary="List an item's packs",
+       query=PAGE),
+    Op("POST", "/v1/items/{id}/packs", packs.create_pack, MANAGERS, PackCreate, Pack, 201, "Add a pack to an item",
+       problems=(409,)),
+    Op("GET", "/v1/items/{id}/packs/{pack_id}", packs.get_pack, EVERYONE, None, Pack, summary="Get a pack"),
+    Op("PATCH", "/v1/items/{id}/packs/{pack_id}", packs.update_pack, MANAGERS, PackUpdate, Pack,
+       summary="Change a pack", problems=(409,)),
     Op("GET", "/v1/locations", catalog.list_locations, EVERYONE, None, Page[Location], summary="List locations",
        query=(*PAGE, ACTIVE), csv=True),
     Op("POST", "/v1/locations", catalog.create_location, MANAGERS, LocationCreate, Location, 201, "Create a location",

@@ -9,13 +9,14 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from neuropilot import audit, idempotency
+from neuropilot import audit, idempotency, packs
 from neuropilot.db import Tx, request_transaction
 from neuropilot.errors import Problem
 from neuropilot.listing import keyset_list
 from neuropilot.models import Item, ItemCreate, ItemUpdate, Location, LocationCreate, LocationUpdate
+from neuropilot.pack_models import ItemWithPacks
 from neuropilot.queries import Query, query
-from neuropilot.responses import resource_etag, resource_response
+from neuropilot.responses import json_response, resource_etag, resource_response
 from neuropilot.validation import bool_param, check_if_match, path_id, read_json
 
 LIST_ITEMS_BY_CATEGORY = query("ListItemsByCategoryAs")
@@ -120,7 +121,13 @@ def _before_after(current: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
 
 
 async def get_item(request: Request) -> Response:
-    return await _get(request, ITEM)
+    """GET /v1/items/{id}: the item with its packs; the ETag is the item's (what PATCH compares)."""
+    async with request_transaction(request) as tx:
+        row = await tx.one(GET_ITEM, {"id": path_id(request, "item")})
+        if row is None:
+            raise Problem(404, "No such item.")
+        detail = msgspec.convert(row | {"packs": await packs.item_packs(tx, row["id"])}, ItemWithPacks)
+    return json_response(detail, headers={"ETag": resource_etag(msgspec.convert(row, Item))})
 
 
 async def create_item(request: Request) -> Response:

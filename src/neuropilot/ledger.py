@@ -12,10 +12,19 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from neuropilot import audit, idempotency
+from neuropilot import audit, idempotency, packs
 from neuropilot.db import Tx, identity_of, request_statement, request_transaction
 from neuropilot.listing import NEWEST_FIRST, keyset_list, newest_first
-from neuropilot.models import Count, CountBatch, CountCreate, Movement, MovementCreate, Transfer, TransferCreate
+from neuropilot.models import (
+    Count,
+    CountBatch,
+    CountCreate,
+    CountedPart,
+    Movement,
+    MovementCreate,
+    Transfer,
+    TransferCreate,
+)
 from neuropilot.queries import query
 from neuropilot.responses import resource_response
 from neuropilot.validation import in_utc, invalid, read_json, time_param, uuid_param
@@ -54,17 +63,35 @@ def _check_counted_at(counts: list[CountCreate], prefix: str) -> None:
             raise invalid(prefix.format(n) + ".counted_at", "in the future")
 
 
+async def _quantities(tx: Tx, counts: list[CountCreate], prefix: str) -> list[tuple[Any, str | None]]:
+    """Each count's stock-unit qty and stored breakdown (JSON text or None); packs.py resolves breakdowns."""
+    for n, c in enumerate(counts):
+        packs.check_one_of(c.qty_on_hand, c.breakdown, prefix.format(n))
+    entries = [(c.item_id, c.breakdown, prefix.format(n) + ".breakdown") for n, c in enumerate(counts) if c.breakdown]
+    resolved = iter(await packs.resolve_breakdowns(tx, entries) if entries else [])
+    out: list[tuple[Any, str | None]] = []
+    for c in counts:
+        if c.breakdown is None:
+            out.append((c.qty_on_hand, None))
+        else:
+            total, stored = next(resolved)
+            out.append((total, packs.parts_param(stored)))
+    return out
+
+
 async def _insert_counts(tx: Tx, counts: list[CountCreate], prefix: str) -> list[Count]:
     refs = [("item", c.item_id, prefix.format(n) + ".item_id") for n, c in enumerate(counts)]
     refs += [("location", c.location_id, prefix.format(n) + ".location_id") for n, c in enumerate(counts)]
     await require_active(tx, refs)
+    quantities = await _quantities(tx, counts, prefix)
     rows = await tx.many(
         CREATE_COUNTS,
         {
             "item_ids": [c.item_id for c in counts],
             "location_ids": [c.location_id for c in counts],
-            "qtys": [c.qty_on_hand for c in counts],
+            "qtys": [str(qty) for qty, _ in quantities],  # one type: psycopg refuses a list of str and Decimal
             "counted_ats": [c.counted_at for c in counts],
+            "breakdowns": [stored for _, stored in quantities],
         },
     )
     return msgspec.convert(rows, list[Count])
@@ -78,29 +105,47 @@ def _created_count(rows: list[tuple[Any, ...]]) -> Count:
     ((*count, refused),) = rows
     if refused:
         raise invalid(f"$.{refused}_id", f"no active {refused} with this id")
-    return Count(*count)
+    created = Count(*count)
+    if created.breakdown is not None:  # jsonb arrives as dicts
+        created.breakdown = msgspec.convert(created.breakdown, list[CountedPart])
+    return created
 
 
 async def create_count(request: Request) -> Response:
     """POST /v1/counts: on-hand of the item at the location, as of counted_at (default now).
-    One statement (context, checks, count, audit row: sql/schema/0009); with an Idempotency-Key
-    it runs inside the request transaction that remembers the response."""
+    One statement (context, checks, count, audit row: sql/schema/0009, 0011); a count in packs
+    (breakdown) or with an Idempotency-Key runs in a request transaction, which resolves the packs
+    and remembers the response."""
     body = await read_json(request, CountCreate)
+    packs.check_one_of(body.qty_on_hand, body.breakdown, "$")
     _check_counted_at([body], "$")
     params = {
         "item_id": body.item_id,
         "location_id": body.location_id,
         "qty": body.qty_on_hand,
         "counted_at": body.counted_at,
+        "breakdown": None,
         "details": audit.details_param(msgspec.structs.asdict(body)),
     } | audit.request_meta(request)
-    if not idempotency.requested(request):
+    if body.breakdown is None and not idempotency.requested(request):
         count = _created_count(await request_statement(request, CREATE_COUNT_AS, params, COUNT_AS_COLUMNS))
         return resource_response(count, 201)
     async with request_transaction(request) as tx:
         await idempotency.begin(tx, request)
+        if body.breakdown is not None:
+            params |= await _in_packs(tx, body)
         created = await tx.tuples(CREATE_COUNT_AS, params | asdict(identity_of(request)), COUNT_AS_COLUMNS)
         return await idempotency.created(tx, request, _created_count(created))
+
+
+async def _in_packs(tx: Tx, body: CountCreate) -> dict[str, Any]:
+    """CreateCountAs's qty, breakdown and audit details for a count in packs; the item is checked
+    first, so an unknown item is named as such rather than as a stranger's pack."""
+    assert body.breakdown is not None
+    await require_active(tx, [("item", body.item_id, "$.item_id")])
+    total, stored = await packs.resolve_breakdown(tx, body.item_id, body.breakdown, "$.breakdown")
+    details = msgspec.structs.asdict(body) | {"qty_on_hand": total, "breakdown": stored}
+    return {"qty": total, "breakdown": packs.parts_param(stored), "details": audit.details_param(details)}
 
 
 async def create_count_batch(request: Request) -> Response:

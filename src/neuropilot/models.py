@@ -139,6 +139,7 @@ class ItemCreate(Body):
     min_qty: ParLevel = "0"
     max_qty: ParLevel = "0"
     unit_cost: Money | None = None
+    storage_zone: TempZone | None = None
 
 
 class ItemUpdate(Body):
@@ -149,6 +150,7 @@ class ItemUpdate(Body):
     min_qty: ParLevel | msgspec.UnsetType = msgspec.UNSET
     max_qty: ParLevel | msgspec.UnsetType = msgspec.UNSET
     unit_cost: Money | msgspec.UnsetType | None = msgspec.UNSET
+    storage_zone: TempZone | msgspec.UnsetType | None = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -163,15 +165,37 @@ class Item(msgspec.Struct):
     min_qty: Decimal
     max_qty: Decimal
     unit_cost: Decimal | None
+    storage_zone: TempZone | None  # where it must be kept (cold chain, CONTRACT §15); null: anywhere
     active: bool
     created_at: datetime
     updated_at: datetime
 
 
+class BreakdownPart(Body):
+    """qty packs of pack_id (null: qty stock units); packs.py turns parts into the stock-unit total."""
+
+    pack_id: uuid.UUID | None
+    qty: Qty
+
+
+class CountedPart(msgspec.Struct, kw_only=True):
+    """A stored part: what was entered, and the pack's size when counted ("1" for stock units)."""
+
+    pack_id: uuid.UUID | None
+    qty: str
+    pack_qty: str
+
+
+Breakdown = Annotated[list[BreakdownPart], Meta(min_length=1, max_length=10)]
+
+
 class CountCreate(Body):
+    """qty_on_hand in stock units, or breakdown (in packs) instead: exactly one of the two."""
+
     item_id: uuid.UUID
     location_id: uuid.UUID
-    qty_on_hand: Qty
+    qty_on_hand: Qty | None = None
+    breakdown: Breakdown | None = None
     counted_at: AwareTime | None = None
 
 
@@ -188,6 +212,7 @@ class Count(msgspec.Struct):
     counted_by: uuid.UUID | None
     qty_on_hand: Decimal
     counted_at: datetime
+    breakdown: list[CountedPart] | None
 
 
 class MovementCreate(Body):

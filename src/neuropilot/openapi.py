@@ -277,7 +277,8 @@ def _writes_with_key(op: Operation) -> bool:
 
 
 def _honours_if_match(op: Operation) -> bool:
-    return op.method in ("PATCH", "DELETE") or (op.method == "POST" and "{id}" in op.path)
+    # A POST on a resource (…/{id}/submit) acts on it; one creating a sub-resource (201) does not.
+    return op.method in ("PATCH", "DELETE") or (op.method == "POST" and "{id}" in op.path and op.status != 201)
 
 
 def _header_params(op: Operation) -> list[dict[str, Any]]:

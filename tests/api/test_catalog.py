@@ -41,7 +41,8 @@ def test_manager_creates_an_item_with_exact_decimals(client: TestClient, people:
     assert (item["min_qty"], item["max_qty"], item["unit_cost"]) == ("2.500", "10.000", "0.4500")
     assert r.headers["location"] == f"/v1/items/{item['id']}"
     got = client.get(r.headers["location"], headers=people["viewer"].headers)
-    assert got.json() == item and got.headers["etag"] == r.headers["etag"]
+    # GET adds the item's packs (CONTRACT §11); the ETag stays the item's own
+    assert got.json() == item | {"packs": []} and got.headers["etag"] == r.headers["etag"]
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ COUNT = (
 )
 FUNCTIONS = (
     "list_items_by_category_as(text, text, text, text, integer)",
-    "create_count_as(text, text, uuid, uuid, numeric, timestamptz, jsonb, inet, text)",
+    "create_count_as(text, text, uuid, uuid, numeric, timestamptz, jsonb, inet, text, jsonb)",
 )
 
 
