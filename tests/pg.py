@@ -40,6 +40,9 @@ TABLES = (
     "idempotency_key",
     "stock_level",
     "item_pack",
+    "supplier",
+    "supplier_item",
+    "supplier_item_price",
 )
 
 

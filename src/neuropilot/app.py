@@ -35,6 +35,7 @@ from neuropilot import (
     ratelimit,
     security,
     stock,
+    suppliers,
     users,
 )
 from neuropilot.auth import AuthenticationMiddleware, Endpoint
@@ -93,6 +94,7 @@ from neuropilot.openapi import (
     SEARCH,
     SINCE,
     SUPPLIER,
+    SUPPLIER_SEARCH,
     VARIANCE_SINCE,
     Batch,
     Health,
@@ -101,6 +103,15 @@ from neuropilot.openapi import (
 )
 from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
 from neuropilot.spreadsheets import export
+from neuropilot.supplier_models import (
+    Supplier,
+    SupplierCreate,
+    SupplierItem,
+    SupplierItemCreate,
+    SupplierItemPrice,
+    SupplierItemUpdate,
+    SupplierUpdate,
+)
 from neuropilot.tokens import Tokens, load_keys
 
 log = structlog.get_logger("neuropilot")
@@ -201,6 +212,23 @@ ROUTES: list[Op] = [
        summary="Cancel an order", problems=(409,)),
     Op("POST", "/v1/purchase-orders/{id}/receive", purchasing.receive_purchase_order, MANAGERS, Receipt, PurchaseOrder,
        summary="Receive goods into a location", problems=(409,)),
+    Op("GET", "/v1/suppliers", suppliers.list_suppliers, MANAGERS, None, Page[Supplier], summary="List suppliers",
+       query=(*PAGE, ACTIVE, SUPPLIER_SEARCH)),
+    Op("POST", "/v1/suppliers", suppliers.create_supplier, MANAGERS, SupplierCreate, Supplier, 201,
+       "Create a supplier", problems=(409,)),
+    Op("GET", "/v1/suppliers/{id}", suppliers.get_supplier, MANAGERS, None, Supplier, summary="Get a supplier"),
+    Op("PATCH", "/v1/suppliers/{id}", suppliers.update_supplier, MANAGERS, SupplierUpdate, Supplier,
+       summary="Change a supplier", problems=(409,)),
+    Op("GET", "/v1/suppliers/{id}/items", suppliers.list_supplier_items, MANAGERS, None, Page[SupplierItem],
+       summary="What a supplier sells", query=(*PAGE, ACTIVE)),
+    Op("POST", "/v1/suppliers/{id}/items", suppliers.create_supplier_item, MANAGERS, SupplierItemCreate, SupplierItem,
+       201, "Add an item a supplier sells", problems=(409,)),
+    Op("GET", "/v1/supplier-items/{id}", suppliers.get_supplier_item, MANAGERS, None, SupplierItem,
+       summary="Get a supplier item"),
+    Op("PATCH", "/v1/supplier-items/{id}", suppliers.update_supplier_item, MANAGERS, SupplierItemUpdate, SupplierItem,
+       summary="Change a supplier item's sku, price, preferred or active"),
+    Op("GET", "/v1/supplier-items/{id}/prices", suppliers.list_supplier_item_prices, MANAGERS, None,
+       Page[SupplierItemPrice], summary="A supplier item's price history, newest first", query=PAGE),
     Op("GET", "/v1/audit", audit.list_audit, ADMIN, None, Page[AuditEntry], summary="Read the audit trail",
        query=(*PAGE, ENTITY, ENTITY_ID, ACTOR_ID, SINCE), csv=True),
 ]

@@ -108,6 +108,8 @@ SUPPLIER = Param("supplier", str, "Only this supplier (exact match).")
 ENTITY = Param("entity", str, "Only this kind of record, e.g. `item`, `purchase_order`, `app_user`.")
 ENTITY_ID = Param("entity_id", uuid.UUID, "Only entries about this record.")
 ACTOR_ID = Param("actor_id", uuid.UUID, "Only entries by this user.")
+SUPPLIER_SEARCH = Param("q", str, "Part of the supplier's name (case-insensitive).")
+SUPPLIER_ID = Param("supplier_id", uuid.UUID, "Only this supplier.")
 
 
 class Operation(Protocol):

@@ -30,10 +30,13 @@ LOCATION_ID = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 ITEM_ID = uuid.UUID("00000000-0000-4000-8000-0000000000b1")  # has a count, a movement and a PO line
 SPARE_ITEM_ID = uuid.UUID("00000000-0000-4000-8000-0000000000b2")  # no history: deletable
 ORDER_ID = uuid.UUID("00000000-0000-4000-8000-0000000000c1")
+SUPPLIER_ID = uuid.UUID("00000000-0000-4000-8000-0000000000d1")
+SUPPLIER_ITEM_ID = uuid.UUID("00000000-0000-4000-8000-0000000000d2")  # its first price is the one history row
 
 # What the contract allows (CONTRACT §3, §4), written down by hand, not read from sql/policies.
 # Seed: 4 users (one per role), 1 location, 2 items (one with history, one spare), 1 pack, 1 count, 1 movement,
-# 1 purchase order with 1 line, 1 audit row, and 1 refresh token and 1 idempotency key per user; the
+# 1 purchase order with 1 line, 1 supplier with 1 supplier item (and its 1 price history row), 1 audit row,
+# and 1 refresh token and 1 idempotency key per user; the
 # count and the movement give 1 stock_level row (written by the triggers).
 # A number is the rows visible (select) or affected (update, delete; RLS hides a row → 0);
 # ok = the insert is accepted; denied = InsufficientPrivilege (no grant, or the row fails the policy).
@@ -89,6 +92,18 @@ item_pack            select     1       1        1        1       0
 item_pack            insert     ok      ok       denied   denied  denied
 item_pack            update     1       1        0        0       0
 item_pack            delete     denied  denied   denied   denied  denied
+supplier             select     1       1        0        0       0
+supplier             insert     ok      ok       denied   denied  denied
+supplier             update     1       1        0        0       0
+supplier             delete     denied  denied   denied   denied  denied
+supplier_item        select     1       1        0        0       0
+supplier_item        insert     ok      ok       denied   denied  denied
+supplier_item        update     1       1        0        0       0
+supplier_item        delete     denied  denied   denied   denied  denied
+supplier_item_price  select     1       1        0        0       0
+supplier_item_price  insert     denied  denied   denied   denied  denied
+supplier_item_price  update     denied  denied   denied   denied  denied
+supplier_item_price  delete     denied  denied   denied   denied  denied
 """
 
 # One statement per table and operation. %(me)s is the user id the row claims (counted_by, created_by,
@@ -160,6 +175,22 @@ STATEMENTS: dict[str, dict[str, str]] = {
         "update": "update item_pack set qty = qty + 1",
         "delete": "delete from item_pack",
     },
+    "supplier": {
+        "insert": "insert into supplier (name) values ('New supplier')",
+        "update": "update supplier set notes = 'edited'",
+        "delete": "delete from supplier",
+    },
+    "supplier_item": {
+        "insert": "insert into supplier_item (supplier_id, item_id, price) values (%(supplier)s, %(spare_item)s, 1)",
+        "update": "update supplier_item set price = price + 1",
+        "delete": "delete from supplier_item",
+    },
+    # Written by the trigger on supplier_item only (0013_suppliers.sql): the app role reads it.
+    "supplier_item_price": {
+        "insert": "insert into supplier_item_price (supplier_item_id, price) values (%(supplier_item)s, 1)",
+        "update": "update supplier_item_price set price = price + 1",
+        "delete": "delete from supplier_item_price",
+    },
 }
 
 SET_CONTEXT = "select set_config('app.user_id', %s, true), set_config('app.role', %s, true)"
@@ -203,6 +234,8 @@ def params(me: uuid.UUID | None) -> dict[str, Any]:
         "spare_item": SPARE_ITEM_ID,
         "location": LOCATION_ID,
         "order": ORDER_ID,
+        "supplier": SUPPLIER_ID,
+        "supplier_item": SUPPLIER_ITEM_ID,
         "token_hash": token_hash("inserted by a test case"),
     }
 
@@ -247,6 +280,12 @@ def seed(owner: psycopg.Connection) -> None:
     )
     owner.execute(
         "insert into purchase_order_line (order_id, item_id, req_qty) values (%s, %s, 10)", (ORDER_ID, ITEM_ID)
+    )
+    owner.execute("insert into supplier (id, name) values (%s, 'Mill & Co')", (SUPPLIER_ID,))
+    owner.execute(
+        "insert into supplier_item (id, supplier_id, item_id, pack_id, price, preferred)"
+        " select %s, %s, item_id, id, 4.5, true from item_pack",
+        (SUPPLIER_ITEM_ID, SUPPLIER_ID),
     )
     owner.execute(
         "insert into audit_log (actor_id, action, entity, entity_id) values (%s, 'create', 'item', %s)",
