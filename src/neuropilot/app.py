@@ -19,7 +19,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route, compile_path
+from starlette.types import Scope
 
 from neuropilot import (
     audit,
@@ -83,6 +84,7 @@ from neuropilot.openapi import (
     ACTOR_ID,
     BELOW_MIN,
     CATEGORY,
+    DRY_RUN,
     ENTITY,
     ENTITY_ID,
     GROUP_BY,
@@ -102,7 +104,9 @@ from neuropilot.openapi import (
     Param,
 )
 from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
-from neuropilot.spreadsheets import export
+from neuropilot.spreadsheets import export, reader
+from neuropilot.spreadsheets import items as item_import
+from neuropilot.spreadsheets.models import ItemImport
 from neuropilot.supplier_models import (
     Supplier,
     SupplierCreate,
@@ -127,19 +131,20 @@ class Op:
 
     body and response are the msgspec types the handler reads and returns (a str response is a text
     media type); problems lists the error statuses the route's shape does not already imply (openapi.py);
-    csv opts a list or report into the CSV export."""
+    csv opts a list or report into the CSV export. A str body is a media type too (text/csv)."""
 
     method: str
     path: str
     endpoint: Endpoint
     roles: tuple[str, ...] | None
-    body: type | None = None
+    body: type | str | None = None  # a str: the media type of a file body (text/csv)
     response: Any = None
     status: int = 200
     summary: str = ""
     query: tuple[Param, ...] = ()
     problems: tuple[int, ...] = ()
     csv: bool = False  # also answers text/csv (every record) when Accept prefers it: spreadsheets/export.py
+    max_body: int | None = None  # a body limit above security.MAX_BODY_BYTES (the CSV imports)
 
 
 # fmt: off
@@ -161,6 +166,8 @@ ROUTES: list[Op] = [
     Op("GET", "/v1/items", catalog.list_items, EVERYONE, None, Page[Item], summary="List items",
        query=(*PAGE, CATEGORY, SEARCH, ACTIVE), csv=True),
     Op("POST", "/v1/items", catalog.create_item, MANAGERS, ItemCreate, Item, 201, "Create an item", problems=(409,)),
+    Op("POST", "/v1/items/import", item_import.import_items, MANAGERS, "text/csv", ItemImport,
+       summary="Create and update items from a CSV file", query=(DRY_RUN,), max_body=reader.MAX_BYTES),
     Op("GET", "/v1/items/{id}", catalog.get_item, EVERYONE, None, ItemWithPacks, summary="Get an item and its packs"),
     Op("PATCH", "/v1/items/{id}", catalog.update_item, MANAGERS, ItemUpdate, Item, summary="Change an item",
        problems=(409,)),
@@ -236,17 +243,33 @@ ROUTES: list[Op] = [
 
 
 def routes() -> list[Route]:
-    """One Route per path, so that a 405's Allow names every method the path has, not the first row's."""
+    """One Route per path, so that a 405's Allow names every method the path has, not the first row's.
+
+    A fixed path that a templated one also matches (/v1/items/import and /v1/items/{id}) comes first
+    and takes every method itself, answering 405 for the ones it lacks: otherwise Starlette would give
+    DELETE /v1/items/import to DELETE /v1/items/{id} (a 404)."""
     by_path: dict[str, dict[str, Endpoint]] = {}
     for op in ROUTES:
         endpoint = _with_csv(op) if op.csv else op.endpoint
         by_path.setdefault(op.path, {})[op.method] = auth.guard(endpoint, op.roles)
-    table = [Route(path, _by_method(handlers), methods=list(handlers)) for path, handlers in by_path.items()]
+    templated = [compile_path(path)[0] for path in by_path if "{" in path]
+    shadowed = [p for p in by_path if "{" not in p and any(t.match(p) for t in templated)]
+    table: list[Route] = [_FixedRoute(p, _by_method(by_path[p]), methods=list(by_path[p])) for p in shadowed]
+    table += [Route(p, _by_method(h), methods=list(h)) for p, h in by_path.items() if p not in shadowed]
     return [*table, Route(docs.ASSET_PATH, docs.asset, methods=["GET"])]  # the page's files, not API operations
 
 
 def _with_csv(op: Op) -> Endpoint:
     return export.negotiated(op.endpoint, export.Export(export.filename(op.path), op.response))
+
+
+class _FixedRoute(Route):
+    """Its path is its own whatever the method: one it lacks is its 405 (Route.handle), never a match
+    of a templated route further down."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        return (Match.FULL if match is Match.PARTIAL else match), child
 
 
 def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
@@ -309,7 +332,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[
             *security.headers_middleware(settings),
             Middleware(RequestContextMiddleware),
-            *security.edge_middleware(settings),
+            *security.edge_middleware(settings, [(op.method, op.path, op.max_body) for op in ROUTES if op.max_body]),
             Middleware(AuthenticationMiddleware, tokens=tokens),
             *ratelimit.rate_limit_middleware(settings, limiter),
         ],

@@ -108,6 +108,7 @@ SUPPLIER = Param("supplier", str, "Only this supplier (exact match).")
 ENTITY = Param("entity", str, "Only this kind of record, e.g. `item`, `purchase_order`, `app_user`.")
 ENTITY_ID = Param("entity_id", uuid.UUID, "Only entries about this record.")
 ACTOR_ID = Param("actor_id", uuid.UUID, "Only entries by this user.")
+DRY_RUN = Param("dry_run", bool, "`true`: check the file and say what the import would do, writing nothing.")
 SUPPLIER_SEARCH = Param("q", str, "Part of the supplier's name (case-insensitive).")
 SUPPLIER_ID = Param("supplier_id", uuid.UUID, "Only this supplier.")
 
@@ -137,6 +138,8 @@ class Operation(Protocol):
     def problems(self) -> tuple[int, ...]: ...
     @property
     def csv(self) -> bool: ...
+    @property
+    def max_body(self) -> int | None: ...
 
 
 # --- problem responses, shared by every operation through components/responses ---
@@ -158,7 +161,7 @@ PROBLEMS: dict[int, tuple[str, str, dict[str, Any]]] = {
     ),
     412: ("PreconditionFailed", "`If-Match` names another version: fetch the resource again and retry.", {}),
     413: ("ContentTooLarge", "The body is larger than 512 KiB.", {}),
-    415: ("UnsupportedMediaType", "Send the body as `application/json`.", {}),
+    415: ("UnsupportedMediaType", "Send the body as `application/json` (a file import: `text/csv`).", {}),
     422: ("UnprocessableContent", "Invalid: `errors` names each invalid field by its path (`$.lines[2].qty`).", {}),
     429: ("TooManyRequests", "Rate limited, or too many failed sign-ins.", {"Retry-After": RETRY_AFTER}),
     503: ("ServiceUnavailable", "The database is down, busy or too slow.", {"Retry-After": RETRY_AFTER}),
@@ -345,6 +348,8 @@ def _responses(op: Operation, refs: dict[Any, Any], paths: set[str]) -> dict[str
     out = {str(op.status): _success(op, refs, paths)}
     for status in _problem_statuses(op):
         out[str(status)] = {"$ref": f"#/components/responses/{PROBLEMS[status][0]}"}
+    if op.max_body:
+        out["413"] = {"$ref": "#/components/responses/FileTooLarge"}
     if op.response is Health:  # /health answers 503 with its own body, not a problem
         out["503"] = {
             "description": "The database does not answer.",
@@ -375,7 +380,9 @@ def _operation(op: Operation, refs: dict[Any, Any], paths: set[str]) -> dict[str
     }
     if parameters := _parameters(op):
         out["parameters"] = parameters
-    if op.body is not None:
+    if isinstance(op.body, str):  # a file: text/csv
+        out["requestBody"] = {"required": True, "content": {op.body: {"schema": {"type": "string"}}}}
+    elif op.body is not None:
         out["requestBody"] = {"required": True, "content": _json(refs[op.body], EXAMPLES.get(op.body))}
     out["responses"] = _responses(op, refs, paths)
     if op.roles is None:
@@ -408,7 +415,8 @@ def build(ops: Sequence[Operation]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components,
-            "responses": {name: _problem_response(text, headers) for name, text, headers in PROBLEMS.values()},
+            "responses": {name: _problem_response(text, headers) for name, text, headers in PROBLEMS.values()}
+            | {"FileTooLarge": _problem_response("The file is larger than 2 MiB.", {})},
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
         "security": [{"bearerAuth": []}],
