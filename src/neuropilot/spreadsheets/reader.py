@@ -164,7 +164,8 @@ def decimal(
     text = record.cells[column]
     if len(text) > digits + scale + 40 or not _NUMBER.match(text):
         if _COMMA_DECIMAL.match(text):
-            hint = f"'{text}' has a decimal comma: write it with a point, e.g. {text.replace(',', '.')}"
+            fixed = re.sub(r"[ .']", "", text).replace(",", ".")
+            hint = f"'{text}' has a decimal comma: write it with a point, e.g. {fixed}"
             problems.add(record.line, column, hint + " (and no thousands separators)")
         elif text.startswith("-") and _NUMBER.match(text[1:]):
             problems.add(record.line, column, "may not be negative")
