@@ -106,7 +106,8 @@ from neuropilot.openapi import (
 from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
 from neuropilot.spreadsheets import export, reader
 from neuropilot.spreadsheets import items as item_import
-from neuropilot.spreadsheets.models import ItemImport
+from neuropilot.spreadsheets import supplier_items as supplier_import
+from neuropilot.spreadsheets.models import ItemImport, SupplierItemImport
 from neuropilot.supplier_models import (
     Supplier,
     SupplierCreate,
@@ -230,6 +231,9 @@ ROUTES: list[Op] = [
        summary="What a supplier sells", query=(*PAGE, ACTIVE)),
     Op("POST", "/v1/suppliers/{id}/items", suppliers.create_supplier_item, MANAGERS, SupplierItemCreate, SupplierItem,
        201, "Add an item a supplier sells", problems=(409,)),
+    Op("POST", "/v1/suppliers/{id}/items/import", supplier_import.import_supplier_items, MANAGERS, "text/csv",
+       SupplierItemImport, summary="Create and update what a supplier sells from its price list (CSV)",
+       query=(DRY_RUN,), max_body=reader.MAX_BYTES),
     Op("GET", "/v1/supplier-items/{id}", suppliers.get_supplier_item, MANAGERS, None, SupplierItem,
        summary="Get a supplier item"),
     Op("PATCH", "/v1/supplier-items/{id}", suppliers.update_supplier_item, MANAGERS, SupplierItemUpdate, SupplierItem,

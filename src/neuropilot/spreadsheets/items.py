@@ -9,7 +9,6 @@ writing anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -41,8 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "active": True,
 }
 ZONES = ("dry", "cooler", "freezer")
-Parser = Callable[[Record, str, Problems], Any]
-PARSERS: dict[str, Parser] = {
+PARSERS: dict[str, reader.Parser] = {
     "name": lambda r, c, p: reader.text(r, c, p, max_length=200),
     "unit": lambda r, c, p: reader.text(r, c, p, max_length=20),
     "category": lambda r, c, p: reader.text(r, c, p, max_length=100),
@@ -54,32 +52,13 @@ PARSERS: dict[str, Parser] = {
 }
 
 
-def _number(record: Record, problems: Problems) -> str | None:
-    value = reader.text(record, "item_number", problems, max_length=50, one_line=True)
-    if value == "":
-        problems.add(record.line, "item_number", "required: the item's number")
-        return None
-    return value
-
-
-def given(record: Record, problems: Problems) -> dict[str, Any]:
-    """The fields a row sets: its non-empty cells, and null for an empty cell of a nullable column."""
-    found: dict[str, Any] = {}
-    for column, cell in record.cells.items():
-        if column == "item_number" or (cell == "" and column not in NULLABLE):
-            continue
-        value = None if cell == "" else PARSERS[column](record, column, problems)
-        if value is not None or cell == "":
-            found[column] = value
-    return found
-
-
 def _parse(records: list[Record], problems: Problems) -> list[tuple[Record, str, dict[str, Any]]]:
     """Each valid row's item_number and fields; a number on two rows is a problem of the second."""
     parsed: list[tuple[Record, str, dict[str, Any]]] = []
     first_line: dict[str, int] = {}
     for record in records:
-        number, fields = _number(record, problems), given(record, problems)
+        number = reader.required_text(record, "item_number", problems, max_length=50)
+        fields = reader.given(record, PARSERS, NULLABLE, problems)
         if number is None:
             continue
         if number in first_line:

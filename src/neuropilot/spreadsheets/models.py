@@ -25,3 +25,23 @@ class ItemImport(msgspec.Struct, kw_only=True):
     unchanged: int
     dry_run: bool
     rows: list[ImportedItem]
+
+
+class ImportedSupplierItem(msgspec.Struct, kw_only=True):
+    """pack_name null: sold by the item's stock unit."""
+
+    line: int
+    item_number: str
+    pack_name: str | None
+    action: Action
+
+
+class SupplierItemImport(msgspec.Struct, kw_only=True):
+    """packs_created: packs the price list named that its items did not have."""
+
+    created: int
+    updated: int
+    unchanged: int
+    packs_created: int
+    dry_run: bool
+    rows: list[ImportedSupplierItem]

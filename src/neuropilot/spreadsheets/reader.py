@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -154,6 +154,30 @@ def _header(cells: list[str], known: tuple[str, ...], required: tuple[str, ...],
 
 
 # --- cells: each parser returns the value, or adds a problem and returns None ---
+
+Parser = Callable[[Record, str, Problems], Any]
+
+
+def given(record: Record, parsers: dict[str, Parser], nullable: tuple[str, ...], problems: Problems) -> dict[str, Any]:
+    """The fields a row sets (the columns in parsers): its non-empty cells, and null for an empty
+    cell of a nullable column; an empty cell elsewhere sets nothing (the field keeps its value)."""
+    found: dict[str, Any] = {}
+    for column, cell in record.cells.items():
+        if column not in parsers or (cell == "" and column not in nullable):
+            continue
+        value = None if cell == "" else parsers[column](record, column, problems)
+        if value is not None or cell == "":
+            found[column] = value
+    return found
+
+
+def required_text(record: Record, column: str, problems: Problems, *, max_length: int) -> str | None:
+    """A one-line text cell that must not be empty (an item_number)."""
+    value = text(record, column, problems, max_length=max_length, one_line=True)
+    if value == "":
+        problems.add(record.line, column, "required")
+        return None
+    return value
 
 
 def decimal(
