@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check migrate migrate-status backup restore backup-verify image clean bench-stock bench fuzz
+.PHONY: install run test lint check migrate migrate-status backup restore backup-verify image clean bench-stock bench-spreadsheets bench fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
@@ -56,6 +56,11 @@ backup-verify: $(STAMP)
 # Stock-page latency at 10k and 1M movements on the embedded PostgreSQL (bench/stock.py); not part of `make test`.
 bench-stock: $(STAMP)
 	$(BIN)/python -m bench.stock
+
+# CSV export memory (100k rows within 30 MB of idle RSS) and CSV import speed (5,000 items < 5 s) on
+# `neuropilot serve` (bench/spreadsheets.py, docs/performance.md); not part of `make test`.
+bench-spreadsheets: $(STAMP)
+	$(BIN)/python -m bench.spreadsheets
 
 # The HTTP load benchmark (bench/http.py, docs/performance.md): a throwaway PostgreSQL, NeuroPilot under wrk,
 # pgbench running the same transactions, and the Express peer when ../shared/bench exists. Options: make bench

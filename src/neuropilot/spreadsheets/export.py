@@ -34,6 +34,7 @@ from starlette.types import Receive, Scope, Send
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_SET = frozenset(TRIGGERS)
 _json = msgspec.json.Encoder(decimal_format="string")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -163,7 +164,15 @@ def encode_rows(cols: tuple[Column, ...], rows: Iterable[dict[str, Any]], header
     writer = csv.writer(out, lineterminator="\r\n")
     if header:
         writer.writerow([c.name for c in cols])
-    writer.writerows([cell(row.get(c.name), c.numeric) for c in cols] for row in rows)
+    names, numeric = [c.name for c in cols], [c.numeric for c in cols]
+    # A plain string that needs no guard is most cells: kept as it is without a call to cell().
+    writer.writerows(
+        [
+            v if type(v) is str and (num or v[:1] not in _TRIGGER_SET) else cell(v, num)
+            for v, num in zip(map(row.get, names), numeric, strict=True)
+        ]
+        for row in rows
+    )
     return out.getvalue().encode()
 
 
