@@ -80,7 +80,17 @@ def test_demo_data_is_attributed_to_an_admin(
         "select (select count(*) from item), (select count(*) from location),"
         " (select count(*) from inventory_count), (select count(*) from movement)"
     ).fetchone()  # type: ignore[misc]
-    assert (items, zones, counts, moves) == (50, 4, 50, 300)
+    assert (items, zones, counts, moves) == (50, 4, 50, 300 + 32)  # 300 receipts and uses, 32 waste rows
+    packs, reasons, misplaced, below_par = owner.execute(
+        "select (select count(*) from item_pack),"
+        " (select count(distinct reason) from movement where type = 'waste'),"
+        " (select count(*) from stock_level as s join item as i on i.id = s.item_id"
+        "  join location as l on l.id = s.location_id where i.storage_zone <> l.temp_zone),"
+        " (select count(*) from item as i where i.min_qty > (select coalesce(sum(on_hand), 0)"
+        "  from stock_level as s where s.item_id = i.id))"
+    ).fetchone()  # type: ignore[misc]
+    assert (packs, misplaced) == (50, 0)  # a case of each item not sold by the case, a sack of each dry good
+    assert reasons > 1 and below_par >= 5
 
 
 def free_port() -> int:

@@ -47,19 +47,20 @@ limit %(limit)s;
 -- name: CreateMovements :many
 -- Movements as one statement (a transfer's two rows land together), created by the caller.
 -- qty is the signed change to on-hand.
-insert into movement (item_id, location_id, type, qty, note, reference, created_by)
-select m.item_id, m.location_id, m.type, m.qty, m.note, m.reference, current_app_user_id() as created_by
+-- reasons: the waste reason of each row (null for every other type).
+insert into movement (item_id, location_id, type, qty, note, reference, reason, created_by)
+select m.item_id, m.location_id, m.type, m.qty, m.note, m.reference, m.reason, current_app_user_id() as created_by
 from
     unnest(
         %(item_ids)s::uuid[], %(location_ids)s::uuid[], %(movement_types)s::text[], %(qtys)s::numeric[],
-        %(notes)s::text[], %(refs)s::text[]
-    ) with ordinality as m (item_id, location_id, type, qty, note, reference, n)
+        %(notes)s::text[], %(refs)s::text[], %(reasons)s::text[]
+    ) with ordinality as m (item_id, location_id, type, qty, note, reference, reason, n)
 order by m.n
-returning id, item_id, location_id, type, qty, note, reference, created_by, created_at;
+returning id, item_id, location_id, type, qty, note, reference, reason, created_by, created_at;
 
 -- name: ListMovements :many
 -- Movements, newest first, with optional filters; keyset on (created_at, id).
-select id, item_id, location_id, type, qty, note, reference, created_by, created_at
+select id, item_id, location_id, type, qty, note, reference, reason, created_by, created_at
 from movement
 where
     (%(item_id)s::uuid is null or item_id = %(item_id)s)

@@ -37,13 +37,16 @@ from neuropilot import (
     security,
     stock,
     suppliers,
+    usage,
     users,
+    waste,
 )
 from neuropilot.auth import AuthenticationMiddleware, Endpoint
 from neuropilot.config import ConfigError, Settings
 from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
 from neuropilot.health import health
+from neuropilot.kitchen_models import UsageReport, WasteCreate, WasteReport
 from neuropilot.metrics import Metrics, metrics_endpoint
 from neuropilot.models import (
     AuditEntry,
@@ -118,6 +121,8 @@ from neuropilot.supplier_models import (
     SupplierUpdate,
 )
 from neuropilot.tokens import Tokens, load_keys
+from neuropilot.usage import PERIOD
+from neuropilot.waste import WASTE_QUERY
 
 log = structlog.get_logger("neuropilot")
 EVERYONE = ("admin", "manager", "counter", "viewer")
@@ -198,6 +203,7 @@ ROUTES: list[Op] = [
     Op("POST", "/v1/movements", ledger.create_movement, MANAGERS, MovementCreate, Movement, 201, "Post a movement"),
     Op("POST", "/v1/transfers", ledger.create_transfer, MANAGERS, TransferCreate, Transfer, 201,
        "Move stock between locations"),
+    Op("POST", "/v1/waste", waste.create_waste, COUNTERS, WasteCreate, Movement, 201, "Record waste, with its reason"),
     Op("GET", "/v1/stock", stock.list_stock, EVERYONE, None, Page[StockLevel], summary="Stock on hand",
        query=(*PAGE, LOCATION_ID, ITEM_ID, CATEGORY, BELOW_MIN), csv=True),
     Op("GET", "/v1/reports/low-stock", stock.low_stock, ("admin", "manager", "viewer"), None, Page[LowStockItem],
@@ -206,6 +212,10 @@ ROUTES: list[Op] = [
        summary="Stock value", query=(GROUP_BY,), csv=True),
     Op("GET", "/v1/reports/variance", stock.variance, MANAGERS, None, Page[Variance], summary="Count variances",
        query=(*PAGE, VARIANCE_SINCE), csv=True),
+    Op("GET", "/v1/reports/usage", usage.usage, MANAGERS, None, UsageReport, summary="Usage over a period",
+       query=PERIOD, csv=True),
+    Op("GET", "/v1/reports/waste", waste.waste_report, MANAGERS, None, WasteReport, summary="Waste over a period",
+       query=WASTE_QUERY, csv=True),
     Op("GET", "/v1/purchase-orders", purchasing.list_purchase_orders, MANAGERS, None, Page[PurchaseOrderSummary],
        summary="List purchase orders", query=(*PAGE, PO_STATUS, SUPPLIER), csv=True),
     Op("POST", "/v1/purchase-orders", purchasing.create_purchase_order, MANAGERS, PurchaseOrderCreate, PurchaseOrder,

@@ -98,6 +98,10 @@ def from_database(exc: psycopg.Error) -> Problem:
         return Problem(403, "Your role may not do this.")
     if isinstance(exc, pgerr.NumericValueOutOfRange):  # inputs fit their columns; a sum (on-hand) may not
         return Problem(422, "A resulting quantity or amount would be larger than the ledger can hold.")
+    if isinstance(exc, pgerr.CheckViolation) and exc.diag.constraint_name == "movement_cold_chain":
+        # The cold-chain trigger (sql/schema/0011) words its message for clients: "X is kept in the …".
+        message = exc.diag.message_primary or "the location is in the wrong zone for this item"
+        return Problem(422, message, errors=[{"path": "$", "message": message}])
     if isinstance(exc, pgerr.IntegrityError | pgerr.DataError):
         return Problem(422, "The values break a rule of the data.")
     if isinstance(exc, psycopg.OperationalError):

@@ -12,7 +12,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from neuropilot import audit, idempotency, packs
+from neuropilot import audit, coldchain, idempotency, packs
 from neuropilot.db import Tx, identity_of, request_statement, request_transaction
 from neuropilot.listing import NEWEST_FIRST, keyset_list, newest_first
 from neuropilot.models import (
@@ -192,6 +192,7 @@ async def insert_movements(tx: Tx, rows: list[dict[str, Any]]) -> list[Movement]
             "qtys": [r["qty"] for r in rows],
             "notes": [r["note"] for r in rows],
             "refs": [r["reference"] for r in rows],
+            "reasons": [r.get("reason") for r in rows],
         },
     )
     return msgspec.convert(created, list[Movement])
@@ -200,10 +201,14 @@ async def insert_movements(tx: Tx, rows: list[dict[str, Any]]) -> list[Movement]
 async def create_movement(request: Request) -> Response:
     """POST /v1/movements: a receipt, a use or an adjustment at one location."""
     body = await read_json(request, MovementCreate)
+    if body.type == "waste":
+        raise invalid("$.type", "use /v1/waste: waste is posted there, with its reason")
     row = msgspec.structs.asdict(body) | {"qty": _signed(body)}
     async with request_transaction(request) as tx:
         await idempotency.begin(tx, request)
         await require_active(tx, [("item", body.item_id, "$.item_id"), ("location", body.location_id, "$.location_id")])
+        if body.type == "receive":
+            await coldchain.require_zones(tx, [(body.item_id, body.location_id, "$.location_id")])
         (movement,) = await insert_movements(tx, [row])
         await audit.record(tx, request, f"movement.{body.type}", "movement", movement.id, row)
         return await idempotency.created(tx, request, movement)
@@ -231,6 +236,7 @@ async def create_transfer(request: Request) -> Response:
                 ("location", body.to_location_id, "$.to_location_id"),
             ],
         )
+        await coldchain.require_zones(tx, [(body.item_id, body.to_location_id, "$.to_location_id")])
         out, into = await insert_movements(tx, rows)
         details = msgspec.structs.asdict(body) | {"in_movement_id": into.id}
         await audit.record(tx, request, "transfer.create", "movement", out.id, details)
@@ -239,8 +245,8 @@ async def create_transfer(request: Request) -> Response:
 
 async def list_movements(request: Request) -> Response:
     kind = request.query_params.get("type")
-    if kind is not None and kind not in ("receive", "use", "adjust", "transfer"):
-        raise invalid("type", "receive, use, adjust or transfer")
+    if kind is not None and kind not in ("receive", "use", "adjust", "transfer", "waste"):
+        raise invalid("type", "receive, use, adjust, transfer or waste")
     filters = {
         "item_id": uuid_param(request, "item_id"),
         "location_id": uuid_param(request, "location_id"),

@@ -107,6 +107,7 @@ Note = Annotated[str, Meta(max_length=1000)]
 Reference = Annotated[str, Meta(max_length=100)]
 AwareTime = Annotated[datetime, Meta(tz=True)]
 TempZone = Literal["dry", "cooler", "freezer"]
+WasteReason = Literal["spoiled", "expired", "damaged", "overproduction", "returned", "other"]
 
 
 class LocationCreate(Body):
@@ -216,9 +217,11 @@ class Count(msgspec.Struct):
 
 
 class MovementCreate(Body):
+    """type waste is refused here (422): waste has a reason, and is posted with POST /v1/waste."""
+
     item_id: uuid.UUID
     location_id: uuid.UUID
-    type: Literal["receive", "use", "adjust"]
+    type: Literal["receive", "use", "adjust", "waste"]
     qty: SignedQty
     note: Note | None = None
     reference: Reference | None = None
@@ -230,10 +233,11 @@ class Movement(msgspec.Struct, kw_only=True):
     id: uuid.UUID
     item_id: uuid.UUID
     location_id: uuid.UUID
-    type: Literal["receive", "use", "adjust", "transfer"]
+    type: Literal["receive", "use", "adjust", "transfer", "waste"]
     qty: Decimal
     note: str | None
     reference: str | None
+    reason: WasteReason | None  # why it was wasted; null unless type is waste
     created_by: uuid.UUID | None
     created_at: datetime
 

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from neuropilot import audit, idempotency
 from neuropilot.catalog import changes
+from neuropilot.coldchain import require_zones
 from neuropilot.db import Tx, request_transaction
 from neuropilot.errors import Problem
 from neuropilot.ledger import insert_movements, require_active
@@ -181,6 +182,7 @@ async def receive_purchase_order(request: Request) -> Response:
         await require_active(tx, [("location", body.location_id, "$.location_id")])
         lines = await tx.many(LIST_PURCHASE_ORDER_LINES_FOR_RECEIPT, {"order_id": current["id"]})
         plan = _receipt_plan(body, lines)
+        await require_zones(tx, [(line["item_id"], body.location_id, "$.location_id") for line, _ in plan])
         movements = await insert_movements(
             tx,
             [

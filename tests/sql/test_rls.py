@@ -388,6 +388,42 @@ def test_rows_cannot_claim_another_user(app: psycopg.Connection, table: str, rol
         cur.execute(STATEMENTS[table]["insert"], params(USER_IDS[claimed] if claimed else None))
 
 
+# --- movement: counters insert waste and nothing else (CONTRACT §15) ----------------------------------------
+
+MOVEMENT_INSERT = (
+    "insert into movement (item_id, location_id, type, qty, reason, created_by)"
+    " values (%(item)s, %(location)s, %(type)s, %(qty)s, %(reason)s, %(me)s)"
+)
+KINDS = {"waste": (-1, "spoiled"), "receive": (1, None), "use": (-1, None), "adjust": (1, None), "transfer": (1, None)}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("role", ROLES)
+def test_only_managers_insert_every_kind_of_movement_counters_only_waste(
+    app: psycopg.Connection, role: str, kind: str
+) -> None:
+    qty, reason = KINDS[kind]
+    values = params(USER_IDS[role]) | {"type": kind, "qty": qty, "reason": reason}
+    allowed = role in ("admin", "manager") or (role == "counter" and kind == "waste")
+    with request_as(app, str(USER_IDS[role]), role) as cur:
+        if allowed:
+            cur.execute(MOVEMENT_INSERT, values)
+            assert cur.rowcount == 1
+        else:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                cur.execute(MOVEMENT_INSERT, values)
+
+
+@pytest.mark.parametrize("claimed", ["admin", None])
+def test_counter_waste_cannot_claim_another_user(app: psycopg.Connection, claimed: str | None) -> None:
+    values = params(USER_IDS[claimed] if claimed else None) | {"type": "waste", "qty": -1, "reason": "expired"}
+    with (
+        request_as(app, str(USER_IDS["counter"]), "counter") as cur,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        cur.execute(MOVEMENT_INSERT, values)
+
+
 # --- app_user: own row, other rows, privileged columns -----------------------------------------------------
 
 NON_ADMINS = ("manager", "counter", "viewer")
