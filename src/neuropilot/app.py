@@ -180,7 +180,7 @@ ROUTES: list[Op] = [
     Op("DELETE", "/v1/items/{id}", catalog.delete_item, MANAGERS, status=204, summary="Delete an item without history",
        problems=(409,)),
     Op("GET", "/v1/items/{id}/packs", packs.list_packs, EVERYONE, None, Page[Pack], summary="List an item's packs",
-       query=PAGE),
+       query=PAGE, csv=True),
     Op("POST", "/v1/items/{id}/packs", packs.create_pack, MANAGERS, PackCreate, Pack, 201, "Add a pack to an item",
        problems=(409,)),
     Op("GET", "/v1/items/{id}/packs/{pack_id}", packs.get_pack, EVERYONE, None, Pack, summary="Get a pack"),
