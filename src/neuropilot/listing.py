@@ -44,22 +44,24 @@ async def keyset_list(
     kind: type[T],
     filters: dict[str, Any],
     position: tuple[str, ...],
-    key: Callable[[T], list[Any]],
+    key: Callable[[T], list[Any]] | Callable[[dict[str, Any]], list[Any]],
     first: tuple[Any, ...] | None = None,
     *,
     one_statement: bool = False,
     setup: Setup | None = None,
     audited: Setup | None = None,
     cursor: Callable[[list[Any]], list[Any]] = text_cursor,
+    raw_key: bool = False,
 ) -> Response:
     """Run q for one page: filters, the keyset position from ?cursor= (or `first`), limit + 1 rows.
     one_statement: q sets the request context itself (db.Database.statement). setup runs first in
     the transaction (planner settings); audited writes the audit row of an audited read once the
     first page is read (in a read-write transaction); cursor turns the decoded cursor (and `key` of
-    a row) into the position's parameters."""
+    a row) into the position's parameters; raw_key: key takes the query's dict row, for a position
+    in columns the Struct does not show (a sort key)."""
     readonly = None if audited is None else False
     if (export := exporting(request)) is not None:
-        walk = _Walk(q, kind, filters, position, key, first, cursor, one_statement)
+        walk = _Walk(q, kind, filters, position, key, first, cursor, one_statement, raw_key)
         return _export(request, export, kind, walk, setup, audited)
     limit, values = limit_param(request), decode_cursor(request, len(position))
     values = cursor(values) if values is not None else list(first or (None,) * len(position))
@@ -71,18 +73,24 @@ async def keyset_list(
         async with request_transaction(request, readonly=readonly) as tx:
             if setup is not None:
                 await setup(tx)
-            items = await _fetch(tx, request, q, kind, params, one_statement)
+            items = await _fetch(tx, request, q, kind, params, one_statement, raw_key)
             if audited is not None:
                 await audited(tx)
-    data, next_cursor = page(items, limit, key)
+    data, next_cursor = page(items, limit, key)  # type: ignore[arg-type]  # a dict row with raw_key
+    if raw_key:
+        data = msgspec.convert(data, list[kind])  # type: ignore[valid-type]
     return json_response({"data": data, "next_cursor": next_cursor})
 
 
-async def _fetch(tx: Tx, request: Request, q: Query, kind: type[T], params: dict[str, Any], one: bool) -> list[T]:
+async def _fetch(
+    tx: Tx, request: Request, q: Query, kind: type[T], params: dict[str, Any], one: bool, raw: bool = False
+) -> list[Any]:
+    """The page's rows as Structs (raw: the query's dict rows)."""
     if one:
         fields: tuple[str, ...] = kind.__struct_fields__  # type: ignore[attr-defined]
         return [kind(*row) for row in await tx.tuples(q, params | asdict(identity_of(request)), fields)]
-    return msgspec.convert(await tx.many(q, params), list[kind])  # type: ignore[valid-type]
+    rows = await tx.many(q, params)
+    return rows if raw else msgspec.convert(rows, list[kind])  # type: ignore[valid-type]
 
 
 class _Walk:
@@ -98,20 +106,22 @@ class _Walk:
         first: tuple[Any, ...] | None,
         cursor: Callable[[list[Any]], list[Any]],
         one_statement: bool,
+        raw_key: bool,
     ) -> None:
         self.q, self.kind, self.filters, self.position = q, kind, filters, position
         self.key, self.first, self.cursor, self.one_statement = key, first, cursor, one_statement
+        self.raw_key = raw_key
 
     async def pages(self, tx: Tx, request: Request, audited: Setup | None) -> AsyncGenerator[list[Any]]:
         values = list(self.first or (None,) * len(self.position))
         while True:
             params = self.filters | dict(zip(self.position, values, strict=True)) | {"limit": EXPORT_PAGE}
-            rows = await _fetch(tx, request, self.q, self.kind, params, self.one_statement)
+            rows = await _fetch(tx, request, self.q, self.kind, params, self.one_statement, self.raw_key)
             if audited is not None:
                 await audited(tx)
                 audited = None
             if rows:
-                yield rows
+                yield msgspec.convert(rows, list[self.kind]) if self.raw_key else rows  # type: ignore[name-defined]
             if len(rows) < EXPORT_PAGE:
                 return
             # the key of the last row, as a client would send it back: JSON round-tripped
