@@ -272,3 +272,18 @@ def test_a_list_keyed_by_a_hidden_column_exports_every_row(
     assert len(exported) == len(set(exported)) == n
     assert exported == sorted(exported, key=str.lower)
     assert header(client.get("/v1/suppliers", headers=people["manager"].headers | CSV))[0] == "id"  # no sort_key
+
+
+def test_a_count_breakdown_is_a_json_string_cell(
+    client: TestClient, people: dict[str, Person], kitchen: dict[str, str], owner: psycopg.Connection
+) -> None:
+    row = owner.execute(
+        "insert into item_pack (item_id, name, qty) values (%s, 'case', 6) returning id::text", (kitchen["FLOUR"],)
+    ).fetchone()
+    assert row is not None
+    count = {"item_id": kitchen["FLOUR"], "location_id": kitchen["DRY"], "breakdown": [{"pack_id": row[0], "qty": "2"}]}
+    posted = client.post("/v1/counts", json=count, headers=people["counter"].headers)
+    assert posted.status_code == 201, posted.text
+    (exported,) = export(client, "/v1/counts", people["viewer"])
+    assert exported["qty_on_hand"] == posted.json()["qty_on_hand"] == "12.000"
+    assert json.loads(exported["breakdown"]) == posted.json()["breakdown"]
