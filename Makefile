@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check migrate migrate-status backup restore backup-verify image clean bench-stock bench-spreadsheets bench fuzz
+.PHONY: install run test lint check migrate migrate-status doctor backup restore backup-verify image clean bench-stock bench-spreadsheets bench fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
@@ -41,6 +41,10 @@ migrate: $(STAMP)
 
 migrate-status: $(STAMP)
 	$(BIN)/neuropilot migrate status
+
+# The pre-deploy check against the environment this runs in (README "Deployment"); exit 1 on any FAIL.
+doctor: $(STAMP)
+	$(BIN)/neuropilot doctor
 
 # Encrypted backup, restore and the restore drill (README "Backups"). make restore FILE=… [TARGET=db] [FORCE=1]
 backup: $(STAMP)

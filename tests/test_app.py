@@ -42,6 +42,8 @@ def test_every_route_but_login_refresh_and_health_needs_a_role() -> None:
     public = {op.path for op in ROUTES if op.roles is None}
     assert public == {
         "/health",
+        "/live",
+        "/ready",
         "/metrics",  # has its own token
         "/v1/auth/login",
         "/v1/auth/refresh",
@@ -64,3 +66,25 @@ def test_keys_generate_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -
 def test_an_origin_that_could_never_match_is_refused_at_start_up(origin: str) -> None:
     with pytest.raises(ConfigError, match="NEUROPILOT_CORS_ORIGINS"):
         Settings.from_env({"NEUROPILOT_CORS_ORIGINS": origin})
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("NEUROPILOT_MAX_HEADER_LINE_BYTES", "0"),
+        ("NEUROPILOT_MAX_HEADER_BYTES", "-1"),
+        ("NEUROPILOT_MAX_HEADERS", "many"),
+        ("NEUROPILOT_HEADER_TIMEOUT_S", "0"),
+        ("NEUROPILOT_HEADER_TIMEOUT_S", "nan"),
+        ("NEUROPILOT_HEADER_TIMEOUT_S", "inf"),
+    ],
+)
+def test_request_head_limits_must_be_positive(name: str, raw: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: raw})
+
+
+def test_request_head_limits_have_sane_defaults() -> None:
+    settings = Settings.from_env({})
+    assert (settings.max_header_line_bytes, settings.max_header_bytes, settings.max_headers) == (8192, 65536, 100)
+    assert settings.header_timeout_s == 10.0

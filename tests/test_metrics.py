@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx2
 import pytest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.testclient import TestClient
 
 from neuropilot.app import create_app
+from neuropilot.cli import MULTIPROC_ENV, metrics_directory
+from neuropilot.metrics import forget_dead_workers
 from tests.conftest import Person, settings_for
 from tests.pg import Db
+from tests.serving import serve_env, served
 
 
 def scrape(client: TestClient, **headers: str) -> str:
@@ -107,3 +118,96 @@ def test_alert_rules_use_only_metrics_the_service_exposes(client: TestClient) ->
         assert rule["labels"]["severity"] in ("warning", "critical") and rule["annotations"]["summary"]
         used = {m.removesuffix("_bucket") for m in re.findall(r"\b(neuropilot_\w+|up)\b", rule["expr"])}
         assert used <= exposed, f"{name} uses {used - exposed}"
+
+
+# --- several workers ----------------------------------------------------------------------------
+
+
+def _unmatched_per_worker(directory: Path) -> dict[str, float]:
+    """Each worker's own count of GET <unmatched> 404, read from its file in the multiprocess directory."""
+    counts: dict[str, float] = {}
+    for path in directory.glob("counter_*.db"):
+        for metric in MultiProcessCollector.merge([str(path)], accumulate=False):
+            for sample in metric.samples:
+                if sample.name == "neuropilot_http_requests_total" and sample.labels.get("route") == "<unmatched>":
+                    counts[path.name] = counts.get(path.name, 0) + sample.value
+    return {name: n for name, n in counts.items() if n}
+
+
+def _scrape(base: str) -> str:
+    r = httpx2.get(f"{base}/metrics", timeout=5)  # a new connection: either worker may answer
+    assert r.status_code == 200
+    return r.text
+
+
+def _eventually(read: Callable[[], float], want: float, within_s: float = 5) -> float:
+    deadline = time.monotonic() + within_s
+    while (got := read()) != want and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return got
+
+
+def test_one_scrape_reports_every_workers_requests(database: Db, tmp_path: Path) -> None:
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    (directory / "counter_1.db").write_bytes(b"left over by an earlier server run")
+    env = serve_env(
+        database,
+        tmp_path / "data",
+        NEUROPILOT_WORKERS="2",
+        PROMETHEUS_MULTIPROC_DIR=str(directory),
+        NEUROPILOT_RATE_LIMIT_IP_PER_MIN="0",
+    )
+    with served(env, tmp_path / "serve.log") as base, ThreadPoolExecutor(16) as pool:
+        assert not (directory / "counter_1.db").exists()  # cleaned at start: no earlier run's counts
+        sent = 0
+        while len(_unmatched_per_worker(directory)) < 2 and sent < 3000:  # until both workers have answered some
+            statuses = list(pool.map(lambda _: httpx2.get(f"{base}/nothing/here", timeout=5).status_code, range(32)))
+            assert statuses == [404] * 32
+            sent += 32
+        per_worker = _unmatched_per_worker(directory)
+        assert len(per_worker) == 2 and all(n < sent for n in per_worker.values())  # spread over both
+        assert sum(per_worker.values()) == sent
+        unmatched = 'neuropilot_http_requests_total{method="GET",route="<unmatched>",status="404"}'
+        assert _eventually(lambda: value(_scrape(base), unmatched), sent) == sent
+        scrapes = [_scrape(base) for _ in range(8)]
+        assert [value(text, unmatched) for text in scrapes] == [sent] * 8  # whichever worker answered
+        assert all(
+            value(text, 'neuropilot_http_request_duration_seconds_count{method="GET",route="<unmatched>"') == sent
+            for text in scrapes
+        )
+        assert _eventually(lambda: value(_scrape(base), "neuropilot_db_pool_max"), 6) == 6  # 3 per worker, summed
+        assert value(_scrape(base), "neuropilot_db_pool_size") >= 2  # at least one connection per worker
+        assert len(list(directory.glob("gauge_livesum_*.db"))) == 2
+    assert list(directory.glob("gauge_livesum_*.db")) == []  # the workers withdrew their live gauges on exit
+
+
+def test_serve_gives_several_workers_a_fresh_metrics_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    with metrics_directory(1):
+        assert MULTIPROC_ENV not in os.environ  # one worker: in-process metrics, nothing on disk
+    with metrics_directory(2):
+        made = Path(os.environ[MULTIPROC_ENV])
+        assert made.is_dir() and list(made.iterdir()) == []
+        (made / "counter_123.db").write_bytes(b"x")
+    assert not made.exists() and MULTIPROC_ENV not in os.environ  # removed when the server stops
+    configured = tmp_path / "configured"
+    configured.mkdir()
+    (configured / "histogram_9.db").write_bytes(b"x")
+    (configured / "keep.txt").write_text("not ours")
+    monkeypatch.setenv(MULTIPROC_ENV, str(configured))
+    with metrics_directory(2):
+        assert sorted(p.name for p in configured.iterdir()) == ["keep.txt"]
+    assert configured.is_dir()
+
+
+def test_a_new_worker_removes_the_live_gauges_of_workers_that_died(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    for pid in (gone.pid, os.getpid()):
+        (tmp_path / f"gauge_livesum_{pid}.db").write_bytes(b"")
+    (tmp_path / f"counter_{gone.pid}.db").write_bytes(b"")
+    forget_dead_workers(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"gauge_livesum_{os.getpid()}.db", f"counter_{gone.pid}.db"]  # a dead worker's counts still count
+    )

@@ -212,3 +212,96 @@ def test_the_verified_cache_is_bounded() -> None:
         tokens.verify_access(token)
     assert len(tokens._verified) == VERIFIED_CACHE_SIZE
     assert signed[0] not in tokens._verified and signed[-1] in tokens._verified
+
+
+NOW = int(time.time())
+
+
+def wrong_types(sub: str = USER) -> dict[str, str]:
+    """Validly signed tokens whose claims have the wrong JSON type, for the user sub."""
+    return {
+        name: by_hand(payload | {"sub": sub} if "sub" not in name else payload, {"alg": "HS256", "kid": KID}, SECRET)
+        for name, payload in WRONG_TYPES.items()
+    } | {
+        "exp-5000-digits": by_hand_raw(json.dumps(claims(exp=None, sub=sub))[:-1] + ', "exp": ' + "9" * 5000 + "}"),
+        "exp-1e999": by_hand_raw(json.dumps(claims(exp=None, sub=sub))[:-1] + ', "exp": 1e999}'),
+    }
+
+
+WRONG_TYPES = {
+    "role-list": claims(role=["admin"]),
+    "role-object": claims(role={"admin": True}),
+    "role-number": claims(role=1),
+    "role-null": claims() | {"role": None},
+    "email-list": claims(email=["a@example.com"]),
+    "email-number": claims(email=5),
+    "sub-list": claims(sub=[USER]),
+    "sub-object": claims(sub={"id": USER}),
+    "jti-number": claims(jti=7),
+    "jti-list": claims(jti=["j1"]),
+    "type-list": claims(type=["access"]),
+    "exp-string": claims(exp=str(NOW + 600)),
+    "iat-string": claims(iat=str(NOW)),
+    "nbf-string": claims(nbf=str(NOW - 10)),
+    "exp-true": claims(exp=True),
+    "iat-true": claims(iat=True),
+    "nbf-false": claims(nbf=False),
+    "exp-null": claims() | {"exp": None},
+    "nbf-null": claims() | {"nbf": None},
+    "exp-list": claims(exp=[NOW + 600]),
+    "exp-object": claims(exp={"at": NOW + 600}),
+    "exp-infinite": claims(exp=float("inf")),
+    "iat-infinite": claims(iat=float("-inf")),
+    "exp-nan": claims(exp=float("nan")),
+}
+
+
+def by_hand_raw(payload: str) -> str:
+    """An HS256 token over a payload given as JSON text (numbers json.dumps cannot write)."""
+    header = _b64(json.dumps({"alg": "HS256", "kid": KID}).encode())
+    signing_input = f"{header}.{_b64(payload.encode())}"
+    return f"{signing_input}.{_b64(hmac.new(SECRET.encode(), signing_input.encode(), hashlib.sha256).digest())}"
+
+
+TYPED = list(wrong_types())
+
+
+@pytest.mark.parametrize("name", TYPED)
+def test_claims_of_the_wrong_json_type_are_refused_and_never_cached(name: str) -> None:
+    token = wrong_types()[name]
+    tokens = Tokens(load_keys(Settings(jwt_keys=JWT_KEYS)))
+    for _ in range(2):  # the second time would be answered from the verified-token cache, if it were there
+        with pytest.raises(TokenError):
+            tokens.verify_access(token)
+    assert tokens._verified == {}
+
+
+@pytest.mark.parametrize("name", TYPED)
+def test_claims_of_the_wrong_json_type_are_a_401_over_http(
+    client: TestClient, people: dict[str, Person], name: str
+) -> None:
+    """Tokens for a real, active user: only the claim's type is wrong."""
+    token = wrong_types(people["admin"].id)[name]
+    assert client.get("/v1/me", headers=people["admin"].headers).status_code == 200
+    for _ in range(2):
+        r = client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401, r.text
+        assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_numeric_dates_may_be_fractional() -> None:
+    """NumericDate is any JSON number: 1700000000.5 is a time, so it is accepted."""
+    token = by_hand(claims(exp=NOW + 600.5, iat=NOW - 0.25, nbf=NOW - 1.5), {"alg": "HS256", "kid": KID}, SECRET)
+    assert Tokens(load_keys(Settings(jwt_keys=JWT_KEYS))).verify_access(token).role == "admin"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [claims(type="refresh", role=None, email=None, exp=str(NOW + 600)), claims(type=["refresh"], role=None)],
+    ids=["refresh-exp-string", "refresh-type-list"],
+)
+def test_refresh_tokens_are_typed_too(payload: dict[str, Any]) -> None:
+    with pytest.raises(TokenError):
+        Tokens(load_keys(Settings(jwt_keys=JWT_KEYS))).verify_refresh(
+            by_hand(payload, {"alg": "HS256", "kid": KID}, SECRET)
+        )

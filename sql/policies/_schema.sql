@@ -8,3 +8,4 @@ grant execute on function auth_record_login_failure(text, inet, text) to ${app_r
 grant execute on function list_items_by_category_as(text, text, text, text, integer) to ${app_role};
 grant execute on function create_count_as(text, text, uuid, uuid, numeric, timestamptz, jsonb, inet, text, jsonb)
 to ${app_role};
+grant execute on function schema_version() to ${app_role};

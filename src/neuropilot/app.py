@@ -8,6 +8,7 @@ inside PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,7 @@ from neuropilot import (
     ledger,
     openapi,
     packs,
+    probes,
     purchasing,
     queries,
     ratelimit,
@@ -39,6 +41,7 @@ from neuropilot import (
     suppliers,
     usage,
     users,
+    validation,
     waste,
 )
 from neuropilot.auth import AuthenticationMiddleware, Endpoint
@@ -46,8 +49,9 @@ from neuropilot.config import ConfigError, Settings
 from neuropilot.db import Database
 from neuropilot.errors import EXCEPTION_HANDLERS
 from neuropilot.health import health
+from neuropilot.httpguard import BoundedHttpToolsProtocol
 from neuropilot.kitchen_models import UsageReport, WasteCreate, WasteReport
-from neuropilot.metrics import Metrics, metrics_endpoint
+from neuropilot.metrics import Metrics, metrics_endpoint, multiprocess_dir
 from neuropilot.models import (
     AuditEntry,
     CategoryValuation,
@@ -103,8 +107,10 @@ from neuropilot.openapi import (
     VARIANCE_SINCE,
     Batch,
     Health,
+    Live,
     Page,
     Param,
+    Ready,
 )
 from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
 from neuropilot.spreadsheets import export, reader
@@ -156,6 +162,9 @@ class Op:
 # fmt: off
 ROUTES: list[Op] = [
     Op("GET", "/health", health, None, None, Health, summary="Is the API up, and does the database answer?"),
+    Op("GET", "/live", probes.live, None, None, Live, summary="Liveness: the process serves requests"),
+    Op("GET", "/ready", probes.ready, None, None, Ready,
+       summary="Readiness: the database answers and its schema is this code's"),
     Op("GET", "/metrics", metrics_endpoint, None, None, "text/plain", summary="Prometheus metrics", problems=(401,)),
     Op("GET", "/v1/openapi.json", openapi.openapi_json, None, None, dict[str, Any], summary="This OpenAPI document"),
     Op("GET", "/docs", docs.docs_page, None, None, "text/html", summary="The API reference page"),
@@ -265,7 +274,8 @@ def routes() -> list[Route]:
     by_path: dict[str, dict[str, Endpoint]] = {}
     for op in ROUTES:
         endpoint = _with_csv(op) if op.csv else op.endpoint
-        by_path.setdefault(op.path, {})[op.method] = auth.guard(endpoint, op.roles)
+        checked = known_query(endpoint, frozenset(param.name for param in op.query))
+        by_path.setdefault(op.path, {})[op.method] = auth.guard(checked, op.roles)
     templated = [compile_path(path)[0] for path in by_path if "{" in path]
     shadowed = [p for p in by_path if "{" not in p and any(t.match(p) for t in templated)]
     table: list[Route] = [_FixedRoute(p, _by_method(by_path[p]), methods=list(by_path[p])) for p in shadowed]
@@ -284,6 +294,20 @@ class _FixedRoute(Route):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child = super().matches(scope)
         return (Match.FULL if match is Match.PARTIAL else match), child
+
+
+def known_query(endpoint: Endpoint, names: frozenset[str]) -> Endpoint:
+    """The endpoint, refusing query parameters its row does not declare (validation.check_query).
+
+    Inside the guard, so a caller without a valid token learns nothing about a route's parameters."""
+
+    @functools.wraps(endpoint)
+    async def checked(request: Request) -> Response:
+        if request.scope["query_string"]:
+            validation.check_query(request, names)
+        return await endpoint(request)
+
+    return checked
 
 
 def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
@@ -319,24 +343,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
             log.warning("slow_query", query=name, duration_ms=round(seconds * 1000, 1))
 
     database = Database(settings, observe_query)
-    metrics = Metrics(database.pool.get_stats, settings.backup_metrics_file)
-    tokens = Tokens(load_keys(settings))
+    metrics = Metrics(database.pool.get_stats, settings.backup_metrics_file, multiprocess_dir())
+    keys = load_keys(settings)
+    tokens = Tokens(keys)
+    validation.configure_cursors(tuple(secret for _, secret in keys))
     limiter = ratelimit.build_limiter(settings)
     login_guard = ratelimit.LoginGuard(limiter, settings.login_max_failures, settings.login_window_s)
     spec = openapi.document(ROUTES)
+    readiness = probes.Readiness(probes.code_schema_version())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await database.open()
         try:
-            yield {
-                "db": database,
-                "settings": settings,
-                "tokens": tokens,
-                "login_guard": login_guard,
-                "metrics": metrics,
-                "openapi": spec,
-            }
+            async with metrics.running():
+                yield {
+                    "db": database,
+                    "settings": settings,
+                    "tokens": tokens,
+                    "login_guard": login_guard,
+                    "metrics": metrics,
+                    "openapi": spec,
+                    "readiness": readiness,
+                }
         finally:
             await database.close()
             await limiter.aclose()
@@ -364,7 +393,9 @@ GC_THRESHOLDS = (100_000, 50, 50)
 def serve_app() -> Starlette:
     """The app as `neuropilot serve` runs it in each worker process (uvicorn's factory): settings
     from the environment, and the GC tuned once the code and its tables are loaded."""
-    app = create_app()
+    settings = Settings.from_env()
+    app = create_app(settings)
+    BoundedHttpToolsProtocol.configure(settings)
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

@@ -75,7 +75,7 @@ def _filters(request: Request) -> dict[str, Any]:
 
 
 def _id_cursor(values: list[Any]) -> list[Any]:
-    if not all(isinstance(value, int) and not isinstance(value, bool) for value in values):
+    if not all(type(value) is int and 0 < value < 2**63 for value in values):  # an audit_log.id (bigint)
         raise invalid("cursor", "not a cursor this API returned")
     return values
 

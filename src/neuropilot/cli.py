@@ -1,13 +1,17 @@
-"""The `neuropilot` command: serve, migrate, user create, demo-data, backup [verify], restore."""
+"""The `neuropilot` command: serve, migrate, user create, demo-data, backup [verify], restore, doctor."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import psycopg
 
@@ -42,11 +46,35 @@ def _migrator_dsn(settings: Settings) -> str:
     return dsn
 
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextlib.contextmanager
+def metrics_directory(workers: int) -> Iterator[None]:
+    """Several workers write their metrics into one directory of per-process files, fresh for each server
+    start (files of an earlier run would add to this one's counters): PROMETHEUS_MULTIPROC_DIR emptied
+    when set, else a temporary directory removed when the server stops. Set before any worker starts,
+    because prometheus_client picks its mode when first imported."""
+    configured = os.environ.get(MULTIPROC_ENV)
+    if configured:
+        path = Path(configured)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for leftover in path.glob("*.db"):
+            leftover.unlink()
+        yield
+    elif workers > 1:
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="neuropilot-metrics-")
+        try:
+            yield
+        finally:
+            shutil.rmtree(os.environ.pop(MULTIPROC_ENV), ignore_errors=True)
+    else:
+        yield
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     """uvicorn with NEUROPILOT_WORKERS processes, each building the app from the environment
-    (neuropilot.app:serve_app), uvloop and httptools when installed (uvicorn[standard])."""
-    import uvicorn
-
+    (neuropilot.app:serve_app), uvloop when installed, and httptools with bounded request heads."""
     if settings.database_url is None:
         settings = _embedded(settings)
         from neuropilot.demo import ensure_demo
@@ -58,9 +86,20 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         # The workers read their settings from the environment: point them at the embedded database.
         assert settings.database_url is not None
         os.environ["DATABASE_URL"], os.environ["MIGRATOR_DATABASE_URL"] = settings.database_url, _migrator_dsn(settings)
+    from neuropilot.tokens import load_keys
+
+    load_keys(settings)  # in development, the generated key is written once here, not raced for by each worker
+    with metrics_directory(settings.workers):
+        _uvicorn(settings)
+
+
+def _uvicorn(settings: Settings) -> None:
+    import uvicorn
+
     uvicorn.run(
         "neuropilot.app:serve_app",
         factory=True,
+        http="neuropilot.httpguard:BoundedHttpToolsProtocol",  # bounded request heads (httpguard.py)
         workers=settings.workers,
         host=settings.host,
         port=settings.port,
@@ -196,11 +235,17 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-data", help="add the demo data set to the database")
     demo.add_argument("--admin-email", default="admin@neuropilot.local", help="the admin the rows are attributed to")
     demo.set_defaults(func=cmd_demo_data)
+    doctor = sub.add_parser("doctor", help="the pre-deploy check of the environment and database (exit 1 on FAIL)")
+    doctor.add_argument("--json", action="store_true", help='print {"checks": [{"name", "status", "detail"}]}')
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "doctor":  # it reports a bad environment as a FAIL instead of refusing it
+        from neuropilot import doctor
+
+        return doctor.main(args.json)
     try:
         args.func(Settings.from_env(os.environ), args)
     except (CliError, ConfigError, MigrationError, passwords.WeakPassword, ValueError) as exc:

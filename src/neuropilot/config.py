@@ -29,6 +29,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -37,6 +44,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _timeout(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if not 0 < value <= 3600:  # also refuses nan and inf
+        raise ConfigError(f"{name} must be more than 0 and at most 3600 seconds, got {value}")
+    return value
 
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -89,6 +103,12 @@ class Settings:
     pool_max_size: int = 10
     pool_timeout_s: float = 1.0
     shutdown_grace_s: int = 20
+    # Request heads (httpguard.py): one line (request line or header), all headers, their number, and
+    # the seconds a client has to finish them.
+    max_header_line_bytes: int = 8 * 1024
+    max_header_bytes: int = 64 * 1024
+    max_headers: int = 100
+    header_timeout_s: float = 10.0
     # Off for PgBouncer in transaction mode (Neon's pooled endpoints): no server-side prepared statements.
     prepared_statements: bool = True
     cors_origins: tuple[str, ...] = ()
@@ -141,6 +161,10 @@ class Settings:
             pool_max_size=_int(env, "NEUROPILOT_POOL_MAX_SIZE", 10),
             pool_timeout_s=_float(env, "NEUROPILOT_POOL_TIMEOUT_S", 1.0),
             shutdown_grace_s=_int(env, "NEUROPILOT_SHUTDOWN_GRACE_S", 20),
+            max_header_line_bytes=_positive(env, "NEUROPILOT_MAX_HEADER_LINE_BYTES", 8 * 1024),
+            max_header_bytes=_positive(env, "NEUROPILOT_MAX_HEADER_BYTES", 64 * 1024),
+            max_headers=_positive(env, "NEUROPILOT_MAX_HEADERS", 100),
+            header_timeout_s=_timeout(env, "NEUROPILOT_HEADER_TIMEOUT_S", 10.0),
             prepared_statements=prepared in ("on", "true", "1"),
             cors_origins=_origins(_list(env, "NEUROPILOT_CORS_ORIGINS")),
             trusted_proxies=_list(env, "NEUROPILOT_TRUSTED_PROXIES"),

@@ -62,6 +62,15 @@ class Health(msgspec.Struct, kw_only=True):
     timestamp: str
 
 
+class Live(msgspec.Struct, kw_only=True):
+    status: Literal["ok"]
+
+
+class Ready(msgspec.Struct, kw_only=True):
+    database: Literal["ok", "error"]
+    schema: Literal["current", "behind", "ahead", "unknown"]
+
+
 class FieldError(msgspec.Struct, kw_only=True):
     path: str
     message: str
@@ -307,8 +316,7 @@ def _problem_statuses(op: Operation) -> list[int]:
     found = set(op.problems)
     if op.body is not None:
         found |= {400, 413, 415, 422}
-    if op.query:
-        found.add(422)
+    found.add(422)  # every route refuses query parameters it does not declare (validation.check_query)
     if op.roles is not None or op.body is not None:
         found.add(503)
     if op.roles is not None:
@@ -344,17 +352,23 @@ def _success(op: Operation, refs: dict[Any, Any], paths: set[str]) -> dict[str, 
     return out
 
 
+OWN_503 = {
+    Health: "The database does not answer.",
+    Ready: "Not ready: the database does not answer, or its schema is not the one this code expects.",
+}
+
+
 def _responses(op: Operation, refs: dict[Any, Any], paths: set[str]) -> dict[str, Any]:
     out = {str(op.status): _success(op, refs, paths)}
     for status in _problem_statuses(op):
         out[str(status)] = {"$ref": f"#/components/responses/{PROBLEMS[status][0]}"}
     if op.max_body:
         out["413"] = {"$ref": "#/components/responses/FileTooLarge"}
-    if op.response is Health:  # /health answers 503 with its own body, not a problem
+    if op.response in OWN_503:  # /health and /ready answer 503 with their own body, not a problem
         out["503"] = {
-            "description": "The database does not answer.",
+            "description": OWN_503[op.response],
             "headers": {"Retry-After": RETRY_AFTER},
-            "content": _json(refs[Health]),
+            "content": _json(refs[op.response]),
         }
     return out
 

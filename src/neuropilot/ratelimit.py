@@ -34,7 +34,7 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 T = TypeVar("T")
 
 REDIS_PREFIX = "neuropilot:rl:"
-EXEMPT_PATHS = frozenset({"/health", "/metrics"})
+EXEMPT_PATHS = frozenset({"/health", "/live", "/ready", "/metrics"})  # probes: probes.py says why
 
 
 # --- client address -------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ type="refresh", iat, exp, jti. Verification refuses every other shape with Token
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 import uuid
@@ -80,6 +81,20 @@ def _is_uuid(value: object) -> bool:
         return False
 
 
+NUMERIC_CLAIMS = ("exp", "iat", "nbf")  # RFC 7519 NumericDate: a JSON number
+STRING_CLAIMS = ("sub", "jti", "role", "email", "type")
+
+
+def _typed(claims: dict[str, Any]) -> bool:
+    """Every claim the API reads has its JSON type (CONTRACT §18). PyJWT would take "exp": "1700000000"
+    (it calls int() on it) and true (a bool is an int in Python); a role that is a list or an object
+    must not reach the code that compares it."""
+    for name in NUMERIC_CLAIMS:
+        if name in claims and not (type(claims[name]) in (int, float) and math.isfinite(claims[name])):
+            return False
+    return all(isinstance(claims[name], str) for name in STRING_CLAIMS if name in claims)
+
+
 def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
@@ -125,9 +140,9 @@ class Tokens:
             )
         except jwt.ExpiredSignatureError:
             raise TokenError("token expired") from None
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, ValueError, TypeError, OverflowError):  # int(inf) in PyJWT's exp check
             raise TokenError("invalid token") from None
-        if not isinstance(claims["jti"], str) or not _is_uuid(claims["sub"]):
+        if not _typed(claims) or not _is_uuid(claims["sub"]):
             raise TokenError("invalid token")
         return claims
 

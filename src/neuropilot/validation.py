@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import re
+import secrets
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,6 +27,7 @@ _UNKNOWN = re.compile(r"^Object contains unknown field `([^`]+)`")
 # An unescaped '+' in a query string arrives as a space: "…T10:00:00 02:00" meant "+02:00".
 _MANGLED_OFFSET = re.compile(r"(?<=\d) (?=\d{2}:\d{2}$)")
 MAX_LIMIT = 200
+MAX_INT_DIGITS = 18  # every integer the API reads fits in a bigint; more digits are refused, not converted
 DEFAULT_LIMIT = 50
 
 
@@ -63,13 +66,51 @@ async def read_json(request: Request, kind: type[T]) -> T:
         raise invalid("$", "the JSON is nested too deeply") from None
 
 
-def limit_param(request: Request) -> int:
-    raw = request.query_params.get("limit")
+def parse_int(raw: str, lo: int, hi: int) -> int | None:
+    """A plain decimal integer (ASCII digits, optional leading '-') from lo to hi, else None; never raises.
+
+    The one way this API reads an integer from text (query, header, cursor, spreadsheet cell): int() alone
+    accepts "²", " 1", "1_000" and "+1", and raises past 4300 digits (CPython's int-conversion limit), so
+    the digits are counted before int() ever sees them."""
+    negative = raw.startswith("-")
+    digits = raw[1:] if negative else raw
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    significant = digits.lstrip("0") or "0"  # int() counts leading zeros against the limit too
+    if len(significant) > MAX_INT_DIGITS:
+        return None
+    value = -int(significant) if negative else int(significant)
+    return value if lo <= value <= hi else None
+
+
+def int_param(request: Request, name: str, lo: int, hi: int, default: int) -> int:
+    """The query parameter `name` as an integer from lo to hi (default when left out), else a 422 naming it."""
+    raw = request.query_params.get(name)
     if raw is None:
-        return DEFAULT_LIMIT
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:  # "²".isdigit(), int("²") fails
-        raise invalid("limit", f"an integer from 1 to {MAX_LIMIT}")
-    return int(raw)
+        return default
+    value = parse_int(raw, lo, hi)
+    if value is None:
+        raise invalid(name, f"an integer from {lo} to {hi}")
+    return value
+
+
+def check_query(request: Request, names: frozenset[str]) -> None:
+    """422 for a query parameter the route does not declare (a typo is never ignored: `?catgory=dry`
+    must not list everything) or one given twice (which of `?limit=1&limit=2` would count?).
+    Called for every request with a query string, from the route table (app.routes)."""
+    params = request.query_params
+    unknown = [name for name in params if name not in names]
+    if unknown:
+        errors = [{"path": name, "message": "unknown query parameter"} for name in unknown]
+        raise Problem(422, f"{unknown[0]}: unknown query parameter", errors=errors)
+    if len(params.multi_items()) > len(params):
+        repeated = [name for name in params if len(params.getlist(name)) > 1]
+        errors = [{"path": name, "message": "given more than once"} for name in repeated]
+        raise Problem(422, f"{repeated[0]}: given more than once", errors=errors)
+
+
+def limit_param(request: Request) -> int:
+    return int_param(request, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT)
 
 
 def uuid_param(request: Request, name: str) -> uuid.UUID | None:
@@ -119,8 +160,44 @@ def path_id(request: Request, what: str) -> uuid.UUID:
         raise Problem(404, f"No such {what}.") from None
 
 
+# Cursors are opaque: base64url JSON of the keyset position, then '.', then an HMAC of it, so a cursor
+# this API did not make (forged, edited, or from another deployment) is a 422, never a page from an
+# invented position. The keys derive from the JWT keys (configure_cursors, at start-up), so every worker
+# and instance agrees and rotation works alike: the first key signs, all verify.
+_CURSOR_KEYS: tuple[bytes, ...] = (secrets.token_bytes(32),)
+_CURSOR_TAG_BYTES = 16
+
+
+def configure_cursors(secrets_: tuple[bytes, ...]) -> None:
+    global _CURSOR_KEYS
+    _CURSOR_KEYS = tuple(hmac.digest(secret, b"neuropilot list cursor v1", "sha256") for secret in secrets_)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _cursor_tag(key: bytes, payload: str) -> bytes:
+    return hmac.digest(key, payload.encode(), "sha256")[:_CURSOR_TAG_BYTES]
+
+
 def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(msgspec.json.encode(values)).rstrip(b"=").decode()
+    payload = _b64(msgspec.json.encode(values))
+    return f"{payload}.{_b64(_cursor_tag(_CURSOR_KEYS[0], payload))}"
+
+
+def _cursor_payload(raw: str) -> bytes | None:
+    """The JSON of a cursor this API signed, else None."""
+    payload, dot, tag = raw.partition(".")
+    if not dot or not raw.isascii():
+        return None
+    try:
+        given = base64.urlsafe_b64decode(tag + "=" * (-len(tag) % 4))
+        if not any(hmac.compare_digest(given, _cursor_tag(key, payload)) for key in _CURSOR_KEYS):
+            return None
+        return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    except (binascii.Error, ValueError):
+        return None
 
 
 def decode_cursor(request: Request, size: int) -> list[Any] | None:
@@ -128,10 +205,11 @@ def decode_cursor(request: Request, size: int) -> list[Any] | None:
     raw = request.query_params.get("cursor")
     if raw is None:
         return None
+    payload = _cursor_payload(raw)
     try:
-        values = msgspec.json.decode(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise invalid("cursor", "not a cursor this API returned") from None
+        values = msgspec.json.decode(payload) if payload is not None else None
+    except msgspec.DecodeError:  # ValidationError too: an integer past 64 bits
+        values = None
     if not isinstance(values, list) or len(values) != size:
         raise invalid("cursor", "not a cursor this API returned")
     return values

@@ -142,6 +142,35 @@ def test_parallel_refreshes_never_leave_two_live_branches(
     assert sorted(r.status_code for r in results).count(200) <= 1
     live = owner.execute("select count(*) from refresh_token where revoked_at is null and spent_at is null").fetchone()
     assert live is not None and live[0] <= 1
+    # No live branch at all (README): the refreshes that lost found the token spent and revoked the family.
+    assert live == (0,)
+    for r in results:
+        if r.status_code == 200:
+            assert refresh(client, r.json()["refresh_token"]).status_code == 401
+
+
+def test_two_racing_refreshes_leave_every_branch_dead_and_access_tokens_run_out(
+    client: TestClient, people: dict[str, Person], owner: psycopg.Connection
+) -> None:
+    """One refresh wins the row lock and gets a pair; the other finds the token spent (reuse) and revokes
+    the family, the winner's new refresh token included. Access tokens are verified without the database
+    (README, Authentication): the ones already issued keep working until they expire (15 min)."""
+    pair = tokens(client, people["counter"])
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: refresh(client, pair["refresh_token"]), range(2)))
+    assert sorted(r.status_code for r in results) == [200, 401]
+    winner = next(r.json() for r in results if r.status_code == 200)
+    for token in (pair["refresh_token"], winner["refresh_token"]):
+        assert refresh(client, token).status_code == 401
+    family = owner.execute(
+        "select count(*), count(*) filter (where revoked_at is null) from refresh_token where user_id = %s",
+        (people["counter"].id,),
+    ).fetchone()
+    assert family == (2, 0)  # the login's token and the winner's: both revoked
+    assert "auth.refresh_reuse" in audit_actions(owner)
+    for access in (pair["access_token"], winner["access_token"]):
+        assert client.get("/v1/me", headers={"Authorization": f"Bearer {access}"}).status_code == 200
+    assert tokens(client, people["counter"])["refresh_token"]  # signing in again starts a new family
 
 
 def test_access_token_is_not_a_refresh_token_and_vice_versa(client: TestClient, people: dict[str, Person]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import psycopg
 import pytest
 from starlette.testclient import TestClient
@@ -165,4 +167,22 @@ def test_forged_cursors_are_422_never_500(client: TestClient, people: dict[str, 
     h = people["manager"].headers
     for path in ("/v1/items", "/v1/locations", "/v1/movements", "/v1/counts", "/v1/purchase-orders", "/v1/stock"):
         r = client.get(f"{path}?cursor={cursor}", headers=h)
-        assert r.status_code in (200, 422), (path, cursor, r.status_code)  # a well-shaped cursor may be valid
+        assert r.status_code == 422, (path, cursor, r.status_code)  # a cursor the API did not sign
+        assert r.json()["errors"][0]["path"] == "cursor"
+
+
+def test_an_edited_or_foreign_cursor_is_422(client: TestClient, people: dict[str, Person]) -> None:
+    """A cursor is signed: a real one works, one with its position or its signature changed does not."""
+    h = people["manager"].headers
+    for n in range(3):
+        assert (
+            client.post("/v1/locations", json={"code": f"L{n}", "name": "L", "temp_zone": "dry"}, headers=h).status_code
+            == 201
+        )
+    cursor = client.get("/v1/locations?limit=1", headers=h).json()["next_cursor"]
+    assert client.get(f"/v1/locations?limit=1&cursor={cursor}", headers=h).status_code == 200
+    payload, _, tag = cursor.partition(".")
+    edited = base64.urlsafe_b64encode(b'["A", "00000000-0000-4000-8000-000000000001"]').rstrip(b"=").decode()
+    for bad in (f"{edited}.{tag}", payload, f"{payload}.", f"{payload}.{tag[:-2]}AA", f"{payload}.{tag}.x"):
+        r = client.get(f"/v1/locations?cursor={bad}", headers=h)
+        assert r.status_code == 422, (bad, r.status_code)

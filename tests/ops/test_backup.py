@@ -27,6 +27,7 @@ from starlette.testclient import TestClient
 
 from neuropilot import backup
 from neuropilot.backup import BackupError, TableSum
+from neuropilot.backup.dump import libpq
 from neuropilot.cli import main
 from neuropilot.config import Settings
 from neuropilot.metrics import BACKUP_METRIC
@@ -265,7 +266,7 @@ def test_a_pg_dump_failing_midway_leaves_no_partial_and_no_plaintext(
         "#!/bin/sh\nprintf PGDMP; head -c 300000 /dev/urandom; echo 'pg_dump: error: connection lost' >&2; exit 1\n"
     )
     (fake / "pg_dump").chmod(0o755)
-    monkeypatch.setattr(backup, "pick_tools", lambda *_: backup.PgTools(fake, (99, 0)))
+    monkeypatch.setattr(backup.pgtools, "pick_tools", lambda *_: backup.PgTools(fake, (99, 0)))
     refused = pytest.raises(BackupError, match=r"pg_dump failed.*connection lost")
     with Watcher(settings.backup_dir, cwd) as seen, refused:
         take(settings, database.owner_dsn)
@@ -552,5 +553,5 @@ def test_bin_backup_is_the_cron_entry_point(
 
 
 def test_passwords_stay_off_command_lines() -> None:
-    conninfo, env = backup._libpq("postgresql://owner:s3cret@db.example.com:5432/inventory")
+    conninfo, env = libpq("postgresql://owner:s3cret@db.example.com:5432/inventory")
     assert "s3cret" not in conninfo and env["PGPASSWORD"] == "s3cret"

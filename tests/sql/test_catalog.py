@@ -152,3 +152,10 @@ def test_app_role_cannot_create_objects(catalog: psycopg.Connection, db: Db) -> 
     assert value(catalog, "select has_database_privilege(%s, current_database(), 'CREATE')", (db.app_role,)) is False
     with psycopg.connect(db.app_dsn, autocommit=True) as app, pytest.raises(psycopg.errors.InsufficientPrivilege):
         app.execute("create table public.intruder (id int)")
+
+
+def test_schema_version_function_is_executable_by_the_app_role_only(catalog: psycopg.Connection, db: Db) -> None:
+    signature = "schema_version()"
+    assert value(catalog, "select has_function_privilege('public', %s, 'EXECUTE')", (signature,)) is False
+    assert value(catalog, "select has_function_privilege(%s, %s, 'EXECUTE')", (db.app_role, signature)) is True
+    assert value(catalog, "select prosecdef from pg_proc where oid = %s::regprocedure", (signature,)) is True
