@@ -22,6 +22,7 @@ from neuropilot.responses import json_response
 from neuropilot.validation import invalid, time_param
 
 LIST_USAGE = query("ListUsage")
+SET_REPORT_PLANNER = query("SetReportPlanner")
 PERIOD_SINCE = Param("since", AwareTime, "The period's start, excluded (RFC 3339 with an offset).", required=True)
 PERIOD_UNTIL = Param("until", AwareTime, "The period's end, included; now when left out.")
 PERIOD = (PERIOD_SINCE, PERIOD_UNTIL)
@@ -48,7 +49,8 @@ def money_sum(values: list[str | None]) -> str:
 async def usage(request: Request) -> Response:
     """GET /v1/reports/usage?since=&until=: per item with stock or movements in the period, by item_number."""
     since, until = period(request)
-    async with request_transaction(request) as tx:  # the planner's defaults: the plan needs its index probes
+    async with request_transaction(request) as tx:  # the planner's defaults otherwise: the plan needs its probes
+        await tx.exec(SET_REPORT_PLANNER)
         rows = await tx.many(LIST_USAGE, {"since": since, "until": until})
     totals: dict[str, Any] = {
         "consumption_value": money_sum([r["consumption_value"] for r in rows]),

@@ -188,6 +188,16 @@ BUSINESS_RULES = re.compile(
             r"^more than the [0-9.]+ that remain to receive$",
             r"^the order's total cost would reach [0-9,]+$",
             r"^A resulting quantity or amount would be larger than the ledger can hold\.$",
+            # a count gives qty_on_hand or a breakdown in packs, exactly one, of packs of its item (§11)
+            r"^give qty_on_hand or breakdown, not both$",
+            r"^required \(or breakdown, a count in packs\)$",
+            r"^(not a pack of this item|this pack is inactive|named twice in this breakdown)$",
+            r"^the total, [0-9.]+ stock units, is (not a whole number of 0\.001 stock units"
+            r"|more than a count can hold)$",
+            # waste has its own route; the cold chain; a period ends after it starts (§15)
+            r"^use /v1/waste: waste is posted there, with its reason$",
+            r"^.+ is kept in the (dry store|cooler|freezer); .+ is a (dry|cooler|freezer) location$",
+            r"^after since$",
         ]
     )
 )
