@@ -102,6 +102,7 @@ def known(database: Db, people: dict[str, Person], kitchen: dict[str, str]) -> I
         with asgi.get_client(CURRENT) as client:  # starts the lifespan; schemathesis's calls reuse it
             assert client.get("/v1/openapi.json").content == document(ROUTES)
             orders = [_purchase_order(client, people["manager"], kitchen) for _ in range(2)]
+            supplier, supplier_items = _supplier(client, people["manager"], kitchen)
             submitted = client.post(f"/v1/purchase-orders/{orders[1]['id']}/submit", headers=people["manager"].headers)
             assert submitted.status_code == 200
             login = client.post("/v1/auth/login", json={"email": people["admin"].email, "password": PASSWORD})
@@ -112,6 +113,8 @@ def known(database: Db, people: dict[str, Person], kitchen: dict[str, str]) -> I
                 "locations": [kitchen["DRY"], kitchen["COOL"]],
                 "users": [person.id for person in people.values()],
                 "purchase-orders": [order["id"] for order in orders],
+                "suppliers": [supplier],
+                "supplier-items": supplier_items,
             },
             lines=[line["id"] for line in orders[1]["lines"]],
             emails=[person.email for person in people.values()],
@@ -128,6 +131,20 @@ def _purchase_order(client: Any, manager: Person, kitchen: dict[str, str]) -> di
     assert r.status_code == 201, r.text
     order: dict[str, Any] = r.json()
     return order
+
+
+def _supplier(client: Any, manager: Person, kitchen: dict[str, str]) -> tuple[str, list[str]]:
+    """A supplier selling both items (preferred), so the suggested order and its draft have rows."""
+    r = client.post("/v1/suppliers", json={"name": "Fuzz Supplies"}, headers=manager.headers)
+    assert r.status_code == 201, r.text
+    supplier: str = r.json()["id"]
+    items = []
+    for item in ("FLOUR", "MILK"):
+        body = {"item_id": kitchen[item], "price": "1.5000", "preferred": True}
+        r = client.post(f"/v1/suppliers/{supplier}/items", json=body, headers=manager.headers)
+        assert r.status_code == 201, r.text
+        items.append(r.json()["id"])
+    return supplier, items
 
 
 def _pick(choices: list[str], seen: object) -> str:
