@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint check migrate migrate-status doctor backup restore backup-verify image clean bench-stock \
-	bench-ordering bench-counting bench fuzz lock secrets audit web-client screenshots
+	bench-ordering bench-counting bench-spreadsheets bench fuzz lock secrets audit web-client screenshots
 
 # uv, hash-checked from its own entry in requirements-dev.lock, installs the rest: in parallel and cached,
 # about 10 s where pip takes a minute and a half.
@@ -108,6 +108,11 @@ bench-ordering: $(STAMP)
 # Count sessions at 10k items, 12 locations, 100k and 1M movements (bench/counting.py, docs/performance.md).
 bench-counting: $(STAMP)
 	$(BIN)/python -m bench.counting
+
+# CSV export memory (100k rows within 30 MB of idle RSS) and CSV import speed (5,000 items < 5 s) on
+# `neuropilot serve` (bench/spreadsheets.py, docs/performance.md); not part of `make test`.
+bench-spreadsheets: $(STAMP)
+	$(BIN)/python -m bench.spreadsheets
 
 # The HTTP load benchmark (bench/http.py, docs/performance.md): a throwaway PostgreSQL, NeuroPilot under wrk,
 # pgbench running the same transactions, and the Express peer when ../shared/bench exists. Options: make bench

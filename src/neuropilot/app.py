@@ -102,6 +102,7 @@ from neuropilot.openapi import (
     ACTOR_ID,
     BELOW_MIN,
     CATEGORY,
+    DRY_RUN,
     ENTITY,
     ENTITY_ID,
     GROUP_BY,
@@ -132,6 +133,10 @@ from neuropilot.purchasing_models import (
     PurchaseOrderUpdate,
     Receipt,
 )
+from neuropilot.spreadsheets import export, reader
+from neuropilot.spreadsheets import items as item_import
+from neuropilot.spreadsheets import supplier_items as supplier_import
+from neuropilot.spreadsheets.models import ItemImport, SupplierItemImport
 from neuropilot.supplier_models import (
     FromSuggestion,
     SuggestedOrderLine,
@@ -159,18 +164,21 @@ class Op:
     """A row of the route table: the route, who may call it, and what the OpenAPI document says of it.
 
     body and response are the msgspec types the handler reads and returns (a str response is a text
-    media type); problems lists the error statuses the route's shape does not already imply (openapi.py)."""
+    media type); problems lists the error statuses the route's shape does not already imply (openapi.py);
+    csv opts a list or report into the CSV export. A str body is a media type too (text/csv)."""
 
     method: str
     path: str
     endpoint: Endpoint
     roles: tuple[str, ...] | None
-    body: type | None = None
+    body: type | str | None = None  # a str: the media type of a file body (text/csv)
     response: Any = None
     status: int = 200
     summary: str = ""
     query: tuple[Param, ...] = ()
     problems: tuple[int, ...] = ()
+    csv: bool = False  # also answers text/csv (every record) when Accept prefers it: spreadsheets/export.py
+    max_body: int | None = None  # a body limit above security.MAX_BODY_BYTES (the CSV imports)
 
 
 # fmt: off
@@ -189,27 +197,29 @@ ROUTES: list[Op] = [
     Op("POST", "/v1/auth/logout", auth.logout, EVERYONE, RefreshRequest, status=204, summary="Sign out"),
     Op("GET", "/v1/me", auth.get_me, EVERYONE, None, User, summary="Your profile"),
     Op("PATCH", "/v1/me", auth.update_me, EVERYONE, MeUpdate, User, summary="Change your name or password"),
-    Op("GET", "/v1/users", users.list_users, ADMIN, None, Page[User], summary="List users", query=PAGE),
+    Op("GET", "/v1/users", users.list_users, ADMIN, None, Page[User], summary="List users", query=PAGE, csv=True),
     Op("POST", "/v1/users", users.create_user_route, ADMIN, UserCreate, User, 201, "Create a user", problems=(409,)),
     Op("GET", "/v1/users/{id}", users.get_user, ADMIN, None, User, summary="Get a user"),
     Op("PATCH", "/v1/users/{id}", users.update_user, ADMIN, UserUpdate, User, summary="Change a user", problems=(409,)),
     Op("GET", "/v1/items", catalog.list_items, EVERYONE, None, Page[Item], summary="List items",
-       query=(*PAGE, CATEGORY, SEARCH, ACTIVE)),
+       query=(*PAGE, CATEGORY, SEARCH, ACTIVE), csv=True),
     Op("POST", "/v1/items", catalog.create_item, MANAGERS, ItemCreate, Item, 201, "Create an item", problems=(409,)),
+    Op("POST", "/v1/items/import", item_import.import_items, MANAGERS, "text/csv", ItemImport,
+       summary="Create and update items from a CSV file", query=(DRY_RUN,), max_body=reader.MAX_BYTES),
     Op("GET", "/v1/items/{id}", catalog.get_item, EVERYONE, None, ItemWithPacks, summary="Get an item and its packs"),
     Op("PATCH", "/v1/items/{id}", catalog.update_item, MANAGERS, ItemUpdate, Item, summary="Change an item",
        problems=(409,)),
     Op("DELETE", "/v1/items/{id}", catalog.delete_item, MANAGERS, status=204, summary="Delete an item without history",
        problems=(409,)),
     Op("GET", "/v1/items/{id}/packs", packs.list_packs, EVERYONE, None, Page[Pack], summary="List an item's packs",
-       query=PAGE),
+       query=PAGE, csv=True),
     Op("POST", "/v1/items/{id}/packs", packs.create_pack, MANAGERS, PackCreate, Pack, 201, "Add a pack to an item",
        problems=(409,)),
     Op("GET", "/v1/items/{id}/packs/{pack_id}", packs.get_pack, EVERYONE, None, Pack, summary="Get a pack"),
     Op("PATCH", "/v1/items/{id}/packs/{pack_id}", packs.update_pack, MANAGERS, PackUpdate, Pack,
        summary="Change a pack", problems=(409,)),
     Op("GET", "/v1/locations", catalog.list_locations, EVERYONE, None, Page[Location], summary="List locations",
-       query=(*PAGE, ACTIVE)),
+       query=(*PAGE, ACTIVE), csv=True),
     Op("POST", "/v1/locations", catalog.create_location, MANAGERS, LocationCreate, Location, 201, "Create a location",
        problems=(409,)),
     Op("GET", "/v1/locations/{id}", catalog.get_location, EVERYONE, None, Location, summary="Get a location"),
@@ -220,7 +230,7 @@ ROUTES: list[Op] = [
     Op("PUT", "/v1/locations/{id}/sheet", sheets.replace_location_sheet, MANAGERS, SheetReplace, Sheet,
        summary="Replace a location's count sheet"),
     Op("GET", "/v1/count-sessions", count_sessions.list_count_sessions, COUNTERS, None, Page[CountSession],
-       summary="List count sessions", query=(*PAGE, SESSION_STATUS)),
+       summary="List count sessions", query=(*PAGE, SESSION_STATUS), csv=True),
     Op("POST", "/v1/count-sessions", count_sessions.open_count_session, MANAGERS, CountSessionCreate, CountSession, 201,
        "Open a count session over some locations", problems=(409,)),
     Op("GET", "/v1/count-sessions/{id}", count_sessions.get_count_session, COUNTERS, None, CountSession,
@@ -236,32 +246,32 @@ ROUTES: list[Op] = [
     Op("POST", "/v1/count-sessions/{id}/cancel", count_sessions.cancel_count_session, MANAGERS, None, CountSession,
        summary="Cancel a session", problems=(409,)),
     Op("GET", "/v1/counts", ledger.list_counts, EVERYONE, None, Page[Count], summary="List counts",
-       query=(*PAGE, ITEM_ID, LOCATION_ID, SINCE)),
+       query=(*PAGE, ITEM_ID, LOCATION_ID, SINCE), csv=True),
     Op("POST", "/v1/counts", ledger.create_count, COUNTERS, CountCreate, Count, 201, "Post a count"),
     Op("POST", "/v1/counts/batch", ledger.create_count_batch, COUNTERS, CountBatch, Batch[Count], 201,
        "Post up to 500 counts, all or nothing"),
     Op("GET", "/v1/movements", ledger.list_movements, EVERYONE, None, Page[Movement], summary="List movements",
-       query=(*PAGE, ITEM_ID, LOCATION_ID, MOVEMENT_TYPE, SINCE)),
+       query=(*PAGE, ITEM_ID, LOCATION_ID, MOVEMENT_TYPE, SINCE), csv=True),
     Op("POST", "/v1/movements", ledger.create_movement, MANAGERS, MovementCreate, Movement, 201, "Post a movement"),
     Op("POST", "/v1/transfers", ledger.create_transfer, MANAGERS, TransferCreate, Transfer, 201,
        "Move stock between locations"),
     Op("POST", "/v1/waste", waste.create_waste, COUNTERS, WasteCreate, Movement, 201, "Record waste, with its reason"),
     Op("GET", "/v1/stock", stock.list_stock, EVERYONE, None, Page[StockLevel], summary="Stock on hand",
-       query=(*PAGE, LOCATION_ID, ITEM_ID, CATEGORY, BELOW_MIN)),
+       query=(*PAGE, LOCATION_ID, ITEM_ID, CATEGORY, BELOW_MIN), csv=True),
     Op("GET", "/v1/reports/low-stock", stock.low_stock, ("admin", "manager", "viewer"), None, Page[LowStockItem],
-       summary="Items below their minimum", query=PAGE),
+       summary="Items below their minimum", query=PAGE, csv=True),
     Op("GET", "/v1/reports/suggested-order", ordering.suggested_order, MANAGERS, None, Batch[SuggestedOrderLine],
-       summary="What to order to bring stock back to par", query=(SUPPLIER_ID,)),
+       summary="What to order to bring stock back to par", query=(SUPPLIER_ID,), csv=True),
     Op("GET", "/v1/reports/valuation", stock.valuation, MANAGERS, None, CategoryValuation | LocationValuation,
-       summary="Stock value", query=(GROUP_BY,)),
+       summary="Stock value", query=(GROUP_BY,), csv=True),
     Op("GET", "/v1/reports/variance", stock.variance, MANAGERS, None, Page[Variance], summary="Count variances",
-       query=(*PAGE, VARIANCE_SINCE)),
+       query=(*PAGE, VARIANCE_SINCE), csv=True),
     Op("GET", "/v1/reports/usage", usage.usage, MANAGERS, None, UsageReport, summary="Usage over a period",
-       query=PERIOD),
+       query=PERIOD, csv=True),
     Op("GET", "/v1/reports/waste", waste.waste_report, MANAGERS, None, WasteReport, summary="Waste over a period",
-       query=WASTE_QUERY),
+       query=WASTE_QUERY, csv=True),
     Op("GET", "/v1/purchase-orders", purchasing.list_purchase_orders, MANAGERS, None, Page[PurchaseOrderSummary],
-       summary="List purchase orders", query=(*PAGE, PO_STATUS, SUPPLIER, SUPPLIER_ID)),
+       summary="List purchase orders", query=(*PAGE, PO_STATUS, SUPPLIER, SUPPLIER_ID), csv=True),
     Op("POST", "/v1/purchase-orders", purchasing.create_purchase_order, MANAGERS, PurchaseOrderCreate, PurchaseOrder,
        201, "Create a draft purchase order", problems=(409,)),
     Op("POST", "/v1/purchase-orders/from-suggestion", ordering.create_from_suggestion, MANAGERS, FromSuggestion,
@@ -277,24 +287,27 @@ ROUTES: list[Op] = [
     Op("POST", "/v1/purchase-orders/{id}/receive", purchasing.receive_purchase_order, MANAGERS, Receipt, PurchaseOrder,
        summary="Receive goods into a location", problems=(409,)),
     Op("GET", "/v1/suppliers", suppliers.list_suppliers, MANAGERS, None, Page[Supplier], summary="List suppliers",
-       query=(*PAGE, ACTIVE, SUPPLIER_SEARCH)),
+       query=(*PAGE, ACTIVE, SUPPLIER_SEARCH), csv=True),
     Op("POST", "/v1/suppliers", suppliers.create_supplier, MANAGERS, SupplierCreate, Supplier, 201,
        "Create a supplier", problems=(409,)),
     Op("GET", "/v1/suppliers/{id}", suppliers.get_supplier, MANAGERS, None, Supplier, summary="Get a supplier"),
     Op("PATCH", "/v1/suppliers/{id}", suppliers.update_supplier, MANAGERS, SupplierUpdate, Supplier,
        summary="Change a supplier", problems=(409,)),
     Op("GET", "/v1/suppliers/{id}/items", suppliers.list_supplier_items, MANAGERS, None, Page[SupplierItem],
-       summary="What a supplier sells", query=(*PAGE, ACTIVE)),
+       summary="What a supplier sells", query=(*PAGE, ACTIVE), csv=True),
     Op("POST", "/v1/suppliers/{id}/items", suppliers.create_supplier_item, MANAGERS, SupplierItemCreate, SupplierItem,
        201, "Add an item a supplier sells", problems=(409,)),
+    Op("POST", "/v1/suppliers/{id}/items/import", supplier_import.import_supplier_items, MANAGERS, "text/csv",
+       SupplierItemImport, summary="Create and update what a supplier sells from its price list (CSV)",
+       query=(DRY_RUN,), max_body=reader.MAX_BYTES),
     Op("GET", "/v1/supplier-items/{id}", suppliers.get_supplier_item, MANAGERS, None, SupplierItem,
        summary="Get a supplier item"),
     Op("PATCH", "/v1/supplier-items/{id}", suppliers.update_supplier_item, MANAGERS, SupplierItemUpdate, SupplierItem,
        summary="Change a supplier item's sku, price, preferred or active"),
     Op("GET", "/v1/supplier-items/{id}/prices", suppliers.list_supplier_item_prices, MANAGERS, None,
-       Page[SupplierItemPrice], summary="A supplier item's price history, newest first", query=PAGE),
+       Page[SupplierItemPrice], summary="A supplier item's price history, newest first", query=PAGE, csv=True),
     Op("GET", "/v1/audit", audit.list_audit, ADMIN, None, Page[AuditEntry], summary="Read the audit trail",
-       query=(*PAGE, ENTITY, ENTITY_ID, ACTOR_ID, SINCE)),
+       query=(*PAGE, ENTITY, ENTITY_ID, ACTOR_ID, SINCE), csv=True),
 ]
 # fmt: on
 
@@ -309,10 +322,15 @@ class LiteralRoute(Route):
 
 
 def routes() -> list[Route]:
-    """One Route per path, so that a 405's Allow names every method the path has, not the first row's."""
+    """One Route per path, so that a 405's Allow names every method the path has, not the first row's.
+
+    A fixed path that a templated one also matches (/v1/items/import and /v1/items/{id}) comes first
+    and takes every method itself, answering 405 for the ones it lacks: otherwise Starlette would give
+    DELETE /v1/items/import to DELETE /v1/items/{id} (a 404)."""
     by_path: dict[str, dict[str, Endpoint]] = {}
     for op in ROUTES:
-        checked = known_query(op.endpoint, frozenset(param.name for param in op.query))
+        endpoint = _with_csv(op) if op.csv else op.endpoint
+        checked = known_query(endpoint, frozenset(param.name for param in op.query))
         by_path.setdefault(op.path, {})[op.method] = auth.guard(checked, op.roles)
     literal = [LiteralRoute(p, _by_method(h), methods=list(h)) for p, h in by_path.items() if "{" not in p]
     table = [Route(p, _by_method(h), methods=list(h)) for p, h in by_path.items() if "{" in p]
@@ -321,6 +339,10 @@ def routes() -> list[Route]:
         Route(console.ASSET_PATH, console.asset, methods=["GET"]),
     ]
     return [*literal, *table, *files]
+
+
+def _with_csv(op: Op) -> Endpoint:
+    return export.negotiated(op.endpoint, export.Export(export.filename(op.path), op.response))
 
 
 def known_query(endpoint: Endpoint, names: frozenset[str]) -> Endpoint:
@@ -402,7 +424,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[
             *security.headers_middleware(settings),
             Middleware(RequestContextMiddleware),
-            *security.edge_middleware(settings),
+            *security.edge_middleware(settings, [(op.method, op.path, op.max_body) for op in ROUTES if op.max_body]),
             Middleware(AuthenticationMiddleware, tokens=tokens),
             *ratelimit.rate_limit_middleware(settings, limiter),
         ],

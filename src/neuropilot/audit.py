@@ -11,11 +11,11 @@ from psycopg.types.json import Jsonb
 from starlette.requests import Request
 from starlette.responses import Response
 
-from neuropilot.db import Tx, identity_of, request_transaction
+from neuropilot.db import Tx, identity_of
+from neuropilot.listing import keyset_list
 from neuropilot.models import AuditEntry
 from neuropilot.queries import query
-from neuropilot.responses import json_response
-from neuropilot.validation import decode_cursor, invalid, limit_param, page, time_param, uuid_param
+from neuropilot.validation import invalid, time_param, uuid_param
 
 CREATE_AUDIT_ENTRY = query("CreateAuditEntry")
 LIST_AUDIT_ENTRIES = query("ListAuditEntries")
@@ -74,14 +74,26 @@ def _filters(request: Request) -> dict[str, Any]:
     }
 
 
+def _id_cursor(values: list[Any]) -> list[Any]:
+    if not all(type(value) is int and 0 < value < 2**63 for value in values):  # an audit_log.id (bigint)
+        raise invalid("cursor", "not a cursor this API returned")
+    return values
+
+
 async def list_audit(request: Request) -> Response:
     """GET /v1/audit (admin): newest first; reading the trail is itself audited."""
-    limit, cursor, filters = limit_param(request), decode_cursor(request, 1), _filters(request)
-    if cursor and not (type(cursor[0]) is int and 0 < cursor[0] < 2**63):  # an audit_log.id (bigint)
-        raise invalid("cursor", "not a cursor this API returned")
-    async with request_transaction(request, readonly=False) as tx:
-        position = {"before_id": cursor[0] if cursor else None, "limit": limit + 1}
-        rows = await tx.many(LIST_AUDIT_ENTRIES, filters | position)
+    filters = _filters(request)
+
+    async def audited(tx: Tx) -> None:
         await record(tx, request, "audit.read", "audit_log", None, {k: str(v) for k, v in filters.items() if v})
-    entries, next_cursor = page(msgspec.convert(rows, list[AuditEntry]), limit, lambda e: [e.id])
-    return json_response({"data": entries, "next_cursor": next_cursor})
+
+    return await keyset_list(
+        request,
+        LIST_AUDIT_ENTRIES,
+        AuditEntry,
+        filters,
+        ("before_id",),
+        lambda e: [e.id],
+        audited=audited,
+        cursor=_id_cursor,
+    )

@@ -261,7 +261,9 @@ class Transfer(msgspec.Struct, kw_only=True):
 
 # Money in reports is on_hand (scale 3) times unit_cost (scale 4): exact at scale 7, where a Decimal
 # would print a small value in E notation ("1E-7"), so those fields are PostgreSQL's plain text.
-ExactMoney = Annotated[str, Meta(examples=["12.5000000"])]
+# extra={"decimal": True} tells the CSV export (spreadsheets/export.py) that such a str is a number.
+ExactMoney = Annotated[str, Meta(examples=["12.5000000"], extra={"decimal": True})]
+DecimalText = Annotated[str, Meta(extra={"decimal": True})]
 
 
 class StockLevel(msgspec.Struct, kw_only=True):

@@ -116,6 +116,7 @@ SUPPLIER = Param("supplier", str, "Only this supplier (exact match).")
 ENTITY = Param("entity", str, "Only this kind of record, e.g. `item`, `purchase_order`, `app_user`.")
 ENTITY_ID = Param("entity_id", uuid.UUID, "Only entries about this record.")
 ACTOR_ID = Param("actor_id", uuid.UUID, "Only entries by this user.")
+DRY_RUN = Param("dry_run", bool, "`true`: check the file and say what the import would do, writing nothing.")
 SUPPLIER_SEARCH = Param("q", str, "Part of the supplier's name (case-insensitive).")
 SUPPLIER_ID = Param("supplier_id", uuid.UUID, "Only this supplier.")
 SESSION_STATUS = Param("status", Literal["open", "posted", "canceled"], "Only count sessions in this state.")
@@ -144,6 +145,10 @@ class Operation(Protocol):
     def query(self) -> tuple[Param, ...]: ...
     @property
     def problems(self) -> tuple[int, ...]: ...
+    @property
+    def csv(self) -> bool: ...
+    @property
+    def max_body(self) -> int | None: ...
 
 
 # --- problem responses, shared by every operation through components/responses ---
@@ -165,7 +170,7 @@ PROBLEMS: dict[int, tuple[str, str, dict[str, Any]]] = {
     ),
     412: ("PreconditionFailed", "`If-Match` names another version: fetch the resource again and retry.", {}),
     413: ("ContentTooLarge", "The body is larger than 512 KiB.", {}),
-    415: ("UnsupportedMediaType", "Send the body as `application/json`.", {}),
+    415: ("UnsupportedMediaType", "Send the body as `application/json` (a file import: `text/csv`).", {}),
     422: ("UnprocessableContent", "Invalid: `errors` names each invalid field by its path (`$.lines[2].qty`).", {}),
     429: ("TooManyRequests", "Rate limited, or too many failed sign-ins.", {"Retry-After": RETRY_AFTER}),
     503: ("ServiceUnavailable", "The database is down, busy or too slow.", {"Retry-After": RETRY_AFTER}),
@@ -247,6 +252,11 @@ INFO = {
 
 
 # --- the document ---
+
+CSV_NOTE = (
+    "\n\nWith `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; "
+    "`limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment."
+)
 
 
 def _any_value(kind: Any) -> dict[str, Any]:
@@ -345,6 +355,8 @@ def _success(op: Operation, refs: dict[Any, Any], paths: set[str]) -> dict[str, 
         out["content"] = {op.response: {"schema": {"type": "string"}}}
         return out
     out["content"] = _json(_schema(op.response, refs))
+    if op.csv:
+        out["content"]["text/csv"] = {"schema": {"type": "string"}}
     headers = {}
     if op.roles is not None and (op.method != "GET" or "{id}" in op.path or op.path == "/v1/me"):
         headers["ETag"] = ETAG
@@ -365,6 +377,8 @@ def _responses(op: Operation, refs: dict[Any, Any], paths: set[str]) -> dict[str
     out = {str(op.status): _success(op, refs, paths)}
     for status in _problem_statuses(op):
         out[str(status)] = {"$ref": f"#/components/responses/{PROBLEMS[status][0]}"}
+    if op.max_body:
+        out["413"] = {"$ref": "#/components/responses/FileTooLarge"}
     if op.response in OWN_503:  # /health and /ready answer 503 with their own body, not a problem
         out["503"] = {
             "description": OWN_503[op.response],
@@ -378,7 +392,7 @@ def _description(op: Operation) -> str:
     """Who may call it, then the handler's docstring without the route it starts with ("GET /v1/stock: ")."""
     who = "Anyone." if op.roles is None else "Roles: " + ", ".join(op.roles) + "."
     doc = re.sub(r"^(?:[A-Z]+ )?\S*(?: \([^)]*\))?: ", "", inspect.getdoc(op.endpoint) or "")
-    return f"**{who}**" + (f"\n\n{doc[0].upper()}{doc[1:]}" if doc else "")
+    return f"**{who}**" + (f"\n\n{doc[0].upper()}{doc[1:]}" if doc else "") + (CSV_NOTE if op.csv else "")
 
 
 def _tag(path: str) -> str:
@@ -395,7 +409,9 @@ def _operation(op: Operation, refs: dict[Any, Any], paths: set[str]) -> dict[str
     }
     if parameters := _parameters(op):
         out["parameters"] = parameters
-    if op.body is not None:
+    if isinstance(op.body, str):  # a file: text/csv
+        out["requestBody"] = {"required": True, "content": {op.body: {"schema": {"type": "string"}}}}
+    elif op.body is not None:
         required = op.path not in COOKIE_BODY_PATHS
         out["requestBody"] = {"required": required, "content": _json(refs[op.body], EXAMPLES.get(op.body))}
     out["responses"] = _responses(op, refs, paths)
@@ -429,7 +445,8 @@ def build(ops: Sequence[Operation]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components,
-            "responses": {name: _problem_response(text, headers) for name, text, headers in PROBLEMS.values()},
+            "responses": {name: _problem_response(text, headers) for name, text, headers in PROBLEMS.values()}
+            | {"FileTooLarge": _problem_response("The file is larger than 2 MiB.", {})},
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
         "security": [{"bearerAuth": []}],

@@ -27,12 +27,12 @@ from starlette.responses import Response
 from neuropilot import audit, idempotency
 from neuropilot.db import Tx, request_transaction
 from neuropilot.errors import Problem
-from neuropilot.listing import newest_first
+from neuropilot.listing import NEWEST_FIRST, keyset_list, newest_first
 from neuropilot.models import BreakdownPart
 from neuropilot.pack_models import Pack, PackCreate, PackUpdate
 from neuropilot.queries import query
-from neuropilot.responses import json_response, resource_etag, resource_response
-from neuropilot.validation import check_if_match, decode_cursor, invalid, limit_param, page, path_id, read_json
+from neuropilot.responses import resource_etag, resource_response
+from neuropilot.validation import check_if_match, invalid, path_id, read_json
 
 FIND_PACKS = query("FindPacks")
 LIST_ITEM_PACKS = query("ListItemPacks")
@@ -150,18 +150,13 @@ async def item_packs(tx: Tx, item_id: uuid.UUID) -> list[dict[str, Any]]:
 
 async def list_packs(request: Request) -> Response:
     """GET /v1/items/{id}/packs: the item's packs, inactive ones included, newest first."""
-    limit, cursor = limit_param(request), decode_cursor(request, 2)  # a bad page is a 422 before a bad id is a 404
     item_id = path_id(request, "item")
-    if cursor and not all(isinstance(value, str) for value in cursor):
-        raise invalid("cursor", "not a cursor this API returned")
-    before_at, before_id = cursor or (None, None)
-    async with request_transaction(request) as tx:
-        params = {"item_id": item_id, "before_at": before_at, "before_id": before_id, "limit": limit + 1}
-        rows = await tx.many(LIST_ITEM_PACKS, params)
-        if not rows:
-            await _require_item(tx, item_id)
-    packs, next_cursor = page(msgspec.convert(rows, list[Pack]), limit, newest_first)
-    return json_response({"data": packs, "next_cursor": next_cursor})
+
+    async def item_exists(tx: Tx) -> None:
+        await _require_item(tx, item_id)
+
+    filters = {"item_id": item_id}
+    return await keyset_list(request, LIST_ITEM_PACKS, Pack, filters, NEWEST_FIRST, newest_first, setup=item_exists)
 
 
 async def get_pack(request: Request) -> Response:

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from neuropilot.models import Body, Money, Note, PoNotes, PoNumber, PositiveQty
+from neuropilot.models import Body, DecimalText, ExactMoney, Money, Note, PoNotes, PoNumber, PositiveQty
 from neuropilot.models import Supplier as SupplierName
 
 
@@ -63,12 +63,12 @@ class PurchaseOrderLine(msgspec.Struct, kw_only=True):
     item_id: uuid.UUID
     pack_id: uuid.UUID | None
     pack_name: str | None
-    pack_qty: str | None
-    req_qty: str
-    unit_price: str | None
-    received_qty: str
-    remaining_qty: str
-    received_price: str | None
+    pack_qty: DecimalText | None
+    req_qty: DecimalText
+    unit_price: DecimalText | None
+    received_qty: DecimalText
+    remaining_qty: DecimalText
+    received_price: DecimalText | None
     note: str | None
 
 
@@ -76,9 +76,9 @@ class PriceVariance(msgspec.Struct, kw_only=True):
     """A line whose invoice price differs from the ordered one: difference = received - ordered."""
 
     line_id: uuid.UUID
-    ordered: str | None
-    received: str
-    difference: str | None
+    ordered: DecimalText | None
+    received: DecimalText
+    difference: DecimalText | None
 
 
 class PurchaseOrderSummary(msgspec.Struct, kw_only=True):
@@ -89,7 +89,7 @@ class PurchaseOrderSummary(msgspec.Struct, kw_only=True):
     supplier: str
     supplier_id: uuid.UUID | None
     status: Literal["draft", "submitted", "received", "canceled"]
-    total_cost: str
+    total_cost: ExactMoney
     notes: str | None
     created_by: uuid.UUID | None
     created_at: datetime

@@ -7,13 +7,14 @@ inside RequestContextMiddleware, so every error it answers with carries the requ
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neuropilot.config import Settings
@@ -44,11 +45,12 @@ def headers_middleware(settings: Settings) -> list[Middleware]:
     return [Middleware(SecurityHeadersMiddleware, hsts=settings.production)]
 
 
-def edge_middleware(settings: Settings) -> list[Middleware]:
+def edge_middleware(settings: Settings, larger_bodies: Sequence[tuple[str, str, int]] = ()) -> list[Middleware]:
+    """larger_bodies: (method, path template, limit) of the routes that take more than MAX_BODY_BYTES."""
     cors = [Middleware(StrictCORSMiddleware, origins=settings.cors_origins)] if settings.cors_origins else []
     return [
         *cors,
-        Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
+        Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES, larger=larger_bodies),
         Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES),
     ]
 
@@ -167,30 +169,41 @@ def declared_length(scope: Scope) -> int | None:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    """413 for a body over max_bytes (or over the larger limit of a route that takes one, e.g. a CSV
+    import), declared by Content-Length or counted as it arrives (chunked)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: Sequence[tuple[str, str, int]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = [(method, compile_path(path)[0], limit) for method, path, limit in larger]
+
+    def limit(self, scope: Scope) -> int:
+        for method, pattern, limit in self.larger:
+            if scope["method"] == method and pattern.match(scope["path"]):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit(scope)
         try:
             declared = declared_length(scope)
         except MalformedContentLength:
             await send_problem(scope, receive, send, 400, "The Content-Length header is malformed.")
             return
-        if declared is not None and declared > self.max_bytes:
-            await send_problem(scope, receive, send, 413, self.too_large)
+        if declared is not None and declared > limit:
+            await send_problem(scope, receive, send, 413, self.too_large(limit))
             return
-        await self.guarded(scope, receive, send)
+        await self.guarded(scope, receive, send, limit)
 
-    @property
-    def too_large(self) -> str:
-        return f"The request body is larger than {self.max_bytes} bytes."
+    @staticmethod
+    def too_large(limit: int) -> str:
+        return f"The request body is larger than {limit} bytes."
 
-    async def guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
-        guard = BodyGuard(receive, send, self.max_bytes)
+    async def guarded(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        guard = BodyGuard(receive, send, limit)
         try:
             await self.app(scope, guard.receive, guard.send)
         except Exception:
@@ -199,7 +212,7 @@ class BodyLimitMiddleware:
             if not guard.exceeded:
                 raise
         if guard.exceeded and not guard.started:
-            await send_problem(scope, receive, send, 413, self.too_large)
+            await send_problem(scope, receive, send, 413, self.too_large(limit))
 
 
 class BodyGuard:

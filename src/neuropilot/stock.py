@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from neuropilot.db import Tx, request_transaction
+from neuropilot.listing import keyset_list, text_cursor
 from neuropilot.models import (
     CategoryValuation,
     LocationValuation,
@@ -27,7 +28,7 @@ from neuropilot.models import (
 )
 from neuropilot.queries import query
 from neuropilot.responses import json_response
-from neuropilot.validation import bool_param, decode_cursor, invalid, limit_param, page, time_param, uuid_param
+from neuropilot.validation import bool_param, invalid, time_param, uuid_param
 
 LIST_STOCK = query("ListStock")
 LIST_LOW_STOCK = query("ListLowStock")
@@ -50,21 +51,17 @@ async def reading(request: Request, planner: dict[str, str]) -> AsyncIterator[Tx
         yield tx
 
 
-def _text_cursor(request: Request, size: int) -> list[str] | None:
-    values = decode_cursor(request, size)
-    if values is not None and not all(isinstance(v, str) for v in values):
-        raise invalid("cursor", "not a cursor this API returned")
-    return values
-
-
-def _variance_cursor(request: Request) -> tuple[datetime | None, uuid.UUID | None]:
-    values = _text_cursor(request, 2)
-    if values is None:
-        return None, None
+def _variance_cursor(values: list[Any]) -> list[Any]:
+    """The (counted_at, count_id) position of a variance cursor, parsed: a forged one is a 422."""
+    at, count_id = text_cursor(values)
     try:
-        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
+        return [datetime.fromisoformat(at), uuid.UUID(count_id)]
     except ValueError:
         raise invalid("cursor", "not a cursor this API returned") from None
+
+
+async def _pages(tx: Tx) -> None:
+    await tx.exec(SET_READ_PLANNER, PAGES)
 
 
 def stock_filters(request: Request) -> dict[str, Any]:
@@ -78,24 +75,22 @@ def stock_filters(request: Request) -> dict[str, Any]:
 
 async def list_stock(request: Request) -> Response:
     """GET /v1/stock: on-hand per item and location, by (item_number, location_code)."""
-    limit, filters, cursor = limit_param(request), stock_filters(request), _text_cursor(request, 2)
-    after_number, after_code = cursor or (None, None)
-    async with reading(request, PAGES) as tx:
-        position = {"after_number": after_number, "after_code": after_code, "limit": limit + 1}
-        rows = await tx.many(LIST_STOCK, filters | position)
-    levels, next_cursor = page(
-        msgspec.convert(rows, list[StockLevel]), limit, lambda s: [s.item_number, s.location_code]
+    return await keyset_list(
+        request,
+        LIST_STOCK,
+        StockLevel,
+        stock_filters(request),
+        ("after_number", "after_code"),
+        lambda s: [s.item_number, s.location_code],
+        setup=_pages,
     )
-    return json_response({"data": levels, "next_cursor": next_cursor})
 
 
 async def low_stock(request: Request) -> Response:
     """GET /v1/reports/low-stock: active items whose total on-hand is below min_qty, by item_number."""
-    limit, cursor = limit_param(request), _text_cursor(request, 1)
-    async with reading(request, PAGES) as tx:
-        rows = await tx.many(LIST_LOW_STOCK, {"after_number": cursor[0] if cursor else None, "limit": limit + 1})
-    items, next_cursor = page(msgspec.convert(rows, list[LowStockItem]), limit, lambda i: [i.item_number])
-    return json_response({"data": items, "next_cursor": next_cursor})
+    return await keyset_list(
+        request, LIST_LOW_STOCK, LowStockItem, {}, ("after_number",), lambda i: [i.item_number], setup=_pages
+    )
 
 
 async def valuation(request: Request) -> Response:
@@ -121,13 +116,16 @@ async def valuation(request: Request) -> Response:
 
 async def variance(request: Request) -> Response:
     """GET /v1/reports/variance?since=: each count since then against the on-hand expected before it."""
-    limit, since, (after_at, after_id) = limit_param(request), time_param(request, "since"), _variance_cursor(request)
+    since = time_param(request, "since")
     if since is None:
         raise invalid("since", "required: an RFC 3339 time, e.g. 2026-01-31T00:00:00Z")
-    async with reading(request, PAGES) as tx:
-        params = {"since": since, "after_at": after_at, "after_id": after_id, "limit": limit + 1}
-        rows = await tx.many(LIST_VARIANCE, params)
-    counts, next_cursor = page(
-        msgspec.convert(rows, list[Variance]), limit, lambda v: [v.counted_at.isoformat(), str(v.count_id)]
+    return await keyset_list(
+        request,
+        LIST_VARIANCE,
+        Variance,
+        {"since": since},
+        ("after_at", "after_id"),
+        lambda v: [v.counted_at.isoformat(), str(v.count_id)],
+        setup=_pages,
+        cursor=_variance_cursor,
     )
-    return json_response({"data": counts, "next_cursor": next_cursor})

@@ -95,7 +95,7 @@ class SupplierItemPrice(msgspec.Struct, kw_only=True):
 
 
 # The suggested order's quantities are exact sums and products as PostgreSQL prints them.
-Exact = Annotated[str, Meta(examples=["12.500"])]
+Exact = Annotated[str, Meta(examples=["12.500"], extra={"decimal": True})]
 
 
 class SuggestedOrderLine(msgspec.Struct, kw_only=True):

@@ -24,7 +24,7 @@ from neuropilot.errors import Problem
 from neuropilot.ledger import require_active
 from neuropilot.listing import keyset_list
 from neuropilot.queries import query
-from neuropilot.responses import json_response, resource_etag, resource_response
+from neuropilot.responses import resource_etag, resource_response
 from neuropilot.supplier_models import (
     Supplier,
     SupplierCreate,
@@ -40,7 +40,6 @@ from neuropilot.validation import (
     decode_cursor,
     invalid,
     limit_param,
-    page,
     path_id,
     read_json,
 )
@@ -67,15 +66,11 @@ LIST_SUPPLIER_ITEM_PRICES = query("ListSupplierItemPrices")
 
 async def list_suppliers(request: Request) -> Response:
     """GET /v1/suppliers?active=&q=: by name (case-insensitively), a keyset page at a time."""
-    limit, cursor = limit_param(request), decode_cursor(request, 1)
-    if cursor and not isinstance(cursor[0], str):
-        raise invalid("cursor", "not a cursor this API returned")
     filters = {"active": bool_param(request, "active"), "q": request.query_params.get("q") or None}
-    async with request_transaction(request) as tx:
-        rows = await tx.many(LIST_SUPPLIERS, filters | {"after": cursor[0] if cursor else "", "limit": limit + 1})
     # The cursor is PostgreSQL's lower(name), which the order follows (Python's lower() differs at the edges).
-    kept, next_cursor = page(rows, limit, lambda row: [row["sort_key"]])
-    return json_response({"data": msgspec.convert(kept, list[Supplier]), "next_cursor": next_cursor})
+    return await keyset_list(
+        request, LIST_SUPPLIERS, Supplier, filters, ("after",), lambda row: [row["sort_key"]], ("",), raw_key=True
+    )
 
 
 async def _supplier(tx: Tx, supplier_id: Any) -> Supplier:
@@ -233,14 +228,25 @@ async def update_supplier_item(request: Request) -> Response:
 
 async def list_supplier_item_prices(request: Request) -> Response:
     """GET /v1/supplier-items/{id}/prices: every price it has had, newest first (the first included)."""
-    limit, cursor = limit_param(request), decode_cursor(request, 2)  # a bad page is a 422 before a bad id is a 404
-    if cursor and not (isinstance(cursor[0], str) and isinstance(cursor[1], int)):
-        raise invalid("cursor", "not a cursor this API returned")
     supplier_item_id = path_id(request, "supplier item")
-    position = {"before_at": cursor[0] if cursor else None, "before_id": cursor[1] if cursor else None}
-    async with request_transaction(request) as tx:
+
+    async def known(tx: Tx) -> None:
         await _supplier_item(tx, supplier_item_id)
-        params = {"supplier_item_id": supplier_item_id, "limit": limit + 1} | position
-        rows = await tx.many(LIST_SUPPLIER_ITEM_PRICES, params)
-    kept, next_cursor = page(rows, limit, lambda row: [row["valid_from"].isoformat(), row["id"]])
-    return json_response({"data": msgspec.convert(kept, list[SupplierItemPrice]), "next_cursor": next_cursor})
+
+    return await keyset_list(
+        request,
+        LIST_SUPPLIER_ITEM_PRICES,
+        SupplierItemPrice,
+        {"supplier_item_id": supplier_item_id},
+        ("before_at", "before_id"),
+        lambda row: [row["valid_from"].isoformat(), row["id"]],
+        setup=known,
+        cursor=_price_cursor,
+        raw_key=True,
+    )
+
+
+def _price_cursor(values: list[Any]) -> list[Any]:
+    if not (isinstance(values[0], str) and isinstance(values[1], int) and not isinstance(values[1], bool)):
+        raise invalid("cursor", "not a cursor this API returned")
+    return values

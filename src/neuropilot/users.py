@@ -14,12 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from neuropilot import audit, idempotency, passwords
-from neuropilot.db import request_transaction
+from neuropilot.db import Tx, request_transaction
 from neuropilot.errors import Problem
+from neuropilot.listing import keyset_list
 from neuropilot.models import User, UserCreate, UserUpdate
 from neuropilot.queries import query
-from neuropilot.responses import json_response, resource_etag, resource_response
-from neuropilot.validation import check_if_match, decode_cursor, limit_param, page, path_id, read_json
+from neuropilot.responses import resource_etag, resource_response
+from neuropilot.validation import check_if_match, path_id, read_json
 
 CREATE_USER = query("CreateUser")
 CREATE_AUDIT_ENTRY = query("CreateAuditEntry")
@@ -61,13 +62,19 @@ def create_user(conn: psycopg.Connection, email: str, role: str, display_name: s
 
 async def list_users(request: Request) -> Response:
     """GET /v1/users (admin), by email; an admin read of users is audited."""
-    limit, cursor = limit_param(request), decode_cursor(request, 2)
-    after_email, after_id = cursor if cursor else (None, None)
-    async with request_transaction(request, readonly=False) as tx:
-        rows = await tx.many(LIST_USERS, {"after_email": after_email, "after_id": after_id, "limit": limit + 1})
+
+    async def audited(tx: Tx) -> None:
         await audit.record(tx, request, "user.list", "app_user", None)
-    users, next_cursor = page(msgspec.convert(rows, list[User]), limit, lambda u: [u.email, str(u.id)])
-    return json_response({"data": users, "next_cursor": next_cursor})
+
+    return await keyset_list(
+        request,
+        LIST_USERS,
+        User,
+        {},
+        ("after_email", "after_id"),
+        lambda u: [u.email, str(u.id)],
+        audited=audited,
+    )
 
 
 async def get_user(request: Request) -> Response:

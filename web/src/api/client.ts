@@ -24,9 +24,12 @@ export const api = createClient<paths>({ baseUrl: "" });
 api.use(bearer);
 
 /** The data of a successful answer, or an ApiError carrying the problem document. */
-export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
-  if (result.data !== undefined && result.response.ok) return result.data;
-  if (result.response.ok) return undefined as T; // 204
+/** The JSON body of a successful answer. Lists and reports may also answer text/csv (CONTRACT §16), so
+ * the generated types allow a string; the console always asks for JSON, so a string here is a bug. */
+export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): Exclude<T, string> {
+  if (typeof result.data === "string") throw new Error("expected JSON, got text");
+  if (result.data !== undefined && result.response.ok) return result.data as Exclude<T, string>;
+  if (result.response.ok) return undefined as Exclude<T, string>; // 204
   throw new ApiError(result.response.status, (result.error as Problem | undefined) ?? null);
 }
 

@@ -257,6 +257,8 @@ export interface paths {
          * @description **Roles: admin.**
          *
          *     GET /v1/users (admin), by email; an admin read of users is audited.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_users"];
         put?: never;
@@ -310,6 +312,8 @@ export interface paths {
          * @description **Roles: admin, manager, counter, viewer.**
          *
          *     By item_number, a keyset page at a time.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_items"];
         put?: never;
@@ -318,6 +322,31 @@ export interface paths {
          * @description **Roles: admin, manager.**
          */
         post: operations["create_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create and update items from a CSV file
+         * @description **Roles: admin, manager.**
+         *
+         *     Create and update items by item_number, all or nothing.
+         *     Columns, in any order: item_number (required), name, unit, category, min_qty, max_qty,
+         *     unit_cost, storage_zone, active. Any invalid row: a 422 listing every problem by line and
+         *     column, and nothing changes. `?dry_run=true` writes nothing and says what the import would do.
+         */
+        post: operations["import_items"];
         delete?: never;
         options?: never;
         head?: never;
@@ -368,6 +397,8 @@ export interface paths {
          * @description **Roles: admin, manager, counter, viewer.**
          *
          *     The item's packs, inactive ones included, newest first.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_packs"];
         put?: never;
@@ -423,6 +454,8 @@ export interface paths {
         /**
          * List locations
          * @description **Roles: admin, manager, counter, viewer.**
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_locations"];
         put?: never;
@@ -502,6 +535,8 @@ export interface paths {
          * @description **Roles: admin, manager, counter.**
          *
          *     Newest first.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_count_sessions"];
         put?: never;
@@ -649,6 +684,8 @@ export interface paths {
         /**
          * List counts
          * @description **Roles: admin, manager, counter, viewer.**
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_counts"];
         put?: never;
@@ -700,6 +737,8 @@ export interface paths {
         /**
          * List movements
          * @description **Roles: admin, manager, counter, viewer.**
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_movements"];
         put?: never;
@@ -772,6 +811,8 @@ export interface paths {
          * @description **Roles: admin, manager, counter, viewer.**
          *
          *     On-hand per item and location, by (item_number, location_code).
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_stock"];
         put?: never;
@@ -794,6 +835,8 @@ export interface paths {
          * @description **Roles: admin, manager, viewer.**
          *
          *     Active items whose total on-hand is below min_qty, by item_number.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["low_stock"];
         put?: never;
@@ -817,6 +860,8 @@ export interface paths {
          *
          *     Items below min_qty, what to order from their preferred
          *     supplier to bring them back to max_qty (minus what submitted orders still bring), by supplier.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["suggested_order"];
         put?: never;
@@ -839,6 +884,8 @@ export interface paths {
          * @description **Roles: admin, manager.**
          *
          *     The sum of on_hand * unit_cost per group and in all.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["valuation"];
         put?: never;
@@ -861,6 +908,8 @@ export interface paths {
          * @description **Roles: admin, manager.**
          *
          *     Each count since then against the on-hand expected before it.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["variance"];
         put?: never;
@@ -883,6 +932,8 @@ export interface paths {
          * @description **Roles: admin, manager.**
          *
          *     Per item with stock or movements in the period, by item_number.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["usage"];
         put?: never;
@@ -905,6 +956,8 @@ export interface paths {
          * @description **Roles: admin, manager.**
          *
          *     Waste in (since, until], valued at unit_cost, costliest first.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["waste_report"];
         put?: never;
@@ -925,6 +978,8 @@ export interface paths {
         /**
          * List purchase orders
          * @description **Roles: admin, manager.**
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_purchase_orders"];
         put?: never;
@@ -1063,6 +1118,8 @@ export interface paths {
          * @description **Roles: admin, manager.**
          *
          *     By name (case-insensitively), a keyset page at a time.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_suppliers"];
         put?: never;
@@ -1117,6 +1174,8 @@ export interface paths {
          * @description **Roles: admin, manager.**
          *
          *     By item number, a keyset page at a time.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_supplier_items"];
         put?: never;
@@ -1128,6 +1187,32 @@ export interface paths {
          *     The same (item, pack) twice for one supplier is a 409; preferred un-prefers the item's other one.
          */
         post: operations["create_supplier_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/suppliers/{id}/items/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create and update what a supplier sells from its price list (CSV)
+         * @description **Roles: admin, manager.**
+         *
+         *     The supplier's price list, upserted by item_number
+         *     and pack, all or nothing. Columns, in any order: item_number (required), pack_name (empty: by the
+         *     stock unit; a pack the item lacks is created, with pack_qty its size), pack_qty, sku, price,
+         *     preferred. Any invalid row: a 422 listing every problem, and nothing changes. `?dry_run=true`
+         *     writes nothing and says what the import would do.
+         */
+        post: operations["import_supplier_items"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1172,6 +1257,8 @@ export interface paths {
          * @description **Roles: admin, manager.**
          *
          *     Every price it has had, newest first (the first included).
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_supplier_item_prices"];
         put?: never;
@@ -1194,6 +1281,8 @@ export interface paths {
          * @description **Roles: admin.**
          *
          *     Newest first; reading the trail is itself audited.
+         *
+         *     With `Accept: text/csv` (preferred to `application/json`): every record as CSV (the filters apply; `limit` and `cursor` do not), a header row of the JSON field names, streamed as an attachment.
          */
         get: operations["list_audit"];
         put?: never;
@@ -1354,6 +1443,27 @@ export interface components {
             unit_cost: string | null;
             /** @default null */
             storage_zone: ("cooler" | "dry" | "freezer") | null;
+        };
+        /**
+         * ItemImport
+         * @description dry_run: true when nothing was written (the counts say what the import would do).
+         */
+        ItemImport: {
+            created: number;
+            updated: number;
+            unchanged: number;
+            dry_run: boolean;
+            rows: components["schemas"]["ImportedItem"][];
+        };
+        /**
+         * ImportedItem
+         * @description line: where the record starts in the file, the header being line 1.
+         */
+        ImportedItem: {
+            line: number;
+            item_number: string;
+            /** @enum {unknown} */
+            action: "created" | "unchanged" | "updated";
         };
         /**
          * ItemWithPacks
@@ -2024,6 +2134,7 @@ export interface components {
             supplier_id: string | null;
             /** @enum {unknown} */
             status: "canceled" | "draft" | "received" | "submitted";
+            /** @example 12.5000000 */
             total_cost: string;
             notes: string | null;
             created_by: string | null;
@@ -2068,6 +2179,7 @@ export interface components {
             supplier_id: string | null;
             /** @enum {unknown} */
             status: "canceled" | "draft" | "received" | "submitted";
+            /** @example 12.5000000 */
             total_cost: string;
             notes: string | null;
             created_by: string | null;
@@ -2230,6 +2342,29 @@ export interface components {
             /** @default false */
             preferred: boolean;
         };
+        /**
+         * SupplierItemImport
+         * @description packs_created: packs the price list named that its items did not have.
+         */
+        SupplierItemImport: {
+            created: number;
+            updated: number;
+            unchanged: number;
+            packs_created: number;
+            dry_run: boolean;
+            rows: components["schemas"]["ImportedSupplierItem"][];
+        };
+        /**
+         * ImportedSupplierItem
+         * @description pack_name null: sold by the item's stock unit.
+         */
+        ImportedSupplierItem: {
+            line: number;
+            item_number: string;
+            pack_name: string | null;
+            /** @enum {unknown} */
+            action: "created" | "unchanged" | "updated";
+        };
         /** SupplierItemUpdate */
         SupplierItemUpdate: {
             sku?: string | null;
@@ -2344,7 +2479,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["ProblemDetails"];
             };
         };
-        /** @description Send the body as `application/json`. */
+        /** @description Send the body as `application/json` (a file import: `text/csv`). */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -2378,6 +2513,15 @@ export interface components {
             headers: {
                 /** @description Seconds to wait before retrying. */
                 "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ProblemDetails"];
+            };
+        };
+        /** @description The file is larger than 2 MiB. */
+        FileTooLarge: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -2759,6 +2903,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_User_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -2907,6 +3052,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Item_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -2960,6 +3106,46 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    import_items: {
+        parameters: {
+            query?: {
+                /** @description `true`: check the file and say what the import would do, writing nothing. */
+                dry_run?: boolean;
+            };
+            header?: {
+                /** @description Retrying with the same key and body within 24 h returns the first response without a second write; the same key with another body is a 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemImport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["FileTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
@@ -3093,6 +3279,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Pack_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -3239,6 +3426,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Location_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -3454,6 +3642,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_CountSession_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -3744,6 +3933,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Count_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -3862,6 +4052,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Movement_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4027,6 +4218,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_StockLevel_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4056,6 +4248,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_LowStockItem_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4084,6 +4277,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Batch_SuggestedOrderLine_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4112,6 +4306,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CategoryValuation"] | components["schemas"]["LocationValuation"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4144,6 +4339,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Variance_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4174,6 +4370,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageReport"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4206,6 +4403,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WasteReport"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4242,6 +4440,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_PurchaseOrderSummary_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4563,6 +4762,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Supplier_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4711,6 +4911,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_SupplierItem_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4756,6 +4957,52 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    import_supplier_items: {
+        parameters: {
+            query?: {
+                /** @description `true`: check the file and say what the import would do, writing nothing. */
+                dry_run?: boolean;
+            };
+            header?: {
+                /** @description Retrying with the same key and body within 24 h returns the first response without a second write; the same key with another body is a 422. */
+                "Idempotency-Key"?: string;
+                /** @description The `ETag` you last read: the change applies only to that version (else 412). */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierItemImport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["FileTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
@@ -4858,6 +5105,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_SupplierItemPrice_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4897,6 +5145,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AuditEntry_"];
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
