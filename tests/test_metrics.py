@@ -162,7 +162,7 @@ def test_one_scrape_reports_every_workers_requests(database: Db, tmp_path: Path)
         assert not (directory / "counter_1.db").exists()  # cleaned at start: no earlier run's counts
         sent = 0
         while len(_unmatched_per_worker(directory)) < 2 and sent < 3000:  # until both workers have answered some
-            statuses = list(pool.map(lambda _: httpx2.get(f"{base}/nothing/here", timeout=5).status_code, range(32)))
+            statuses = list(pool.map(lambda _: httpx2.get(f"{base}/v1/nothing/here", timeout=5).status_code, range(32)))
             assert statuses == [404] * 32
             sent += 32
         per_worker = _unmatched_per_worker(directory)
