@@ -123,7 +123,7 @@ SESSION_STATUS = Param("status", Literal["open", "posted", "canceled"], "Only co
 
 
 class Operation(Protocol):
-    """A row of the route table (app.Op) as this module reads it."""
+    """A row of the route table (routes.Op) as this module reads it."""
 
     @property
     def method(self) -> str: ...
