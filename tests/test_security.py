@@ -406,3 +406,14 @@ def test_no_gzip_when_small_or_not_accepted(edge_client: TestClient, path: str, 
     assert r.status_code == 200
     assert "content-encoding" not in r.headers
     assert int(r.headers["content-length"]) == len(r.content)
+
+
+@pytest.mark.parametrize(("path", "varies"), [("/test/large", True), ("/test/small", False)])
+def test_an_uncompressed_answer_varies_on_accept_encoding_when_it_could_have_been_gzipped(
+    edge_client: TestClient, path: str, varies: bool
+) -> None:
+    """A cache must not hand this identity body to a client that asked for gzip (and vice versa)."""
+    r = edge_client.get(path, headers={"Accept-Encoding": "identity"})  # the test client asks for gzip otherwise
+    assert "content-encoding" not in r.headers
+    assert ("accept-encoding" in vary_of(r)) is varies
+    assert r.headers.get_list("vary").count("Accept-Encoding") <= 1

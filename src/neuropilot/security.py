@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import compile_path
@@ -51,7 +51,7 @@ def edge_middleware(settings: Settings, larger_bodies: Sequence[tuple[str, str, 
     return [
         *cors,
         Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES, larger=larger_bodies),
-        Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES),
+        Middleware(Compression, minimum_size=GZIP_MINIMUM_BYTES),
     ]
 
 
@@ -148,6 +148,87 @@ def cors_headers(headers: MutableHeaders, origin: str | None) -> None:
         headers["Access-Control-Allow-Origin"] = origin
         headers["Access-Control-Allow-Credentials"] = "true"
         headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+
+
+class Compression:
+    """Starlette's GZipMiddleware when the client accepts gzip; otherwise the same answer without it.
+
+    Starlette builds an IdentityResponder (headers parsed twice, content types normalised) for every
+    request that does not accept gzip, such as every API client that never asks for it; all that
+    responder does is add `Vary: Accept-Encoding` to a body that could have been compressed. This does
+    that directly (measured: docs/performance.md, session 4)."""
+
+    def __init__(self, app: ASGIApp, *, minimum_size: int) -> None:
+        self.app = app
+        self.minimum_size = minimum_size
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for key, value in scope["headers"]:
+            if key == b"accept-encoding":  # the first one, as Starlette reads it
+                if b"gzip" in value:
+                    await self.gzip(scope, receive, send)
+                    return
+                break
+        await self.app(scope, receive, _IdentitySender(send, self.minimum_size).send)
+
+
+class _IdentitySender:
+    """What Starlette's IdentityResponder sends: the start held until the first body shows whether it
+    was large enough to compress (or streamed); then `Vary: Accept-Encoding` is added, unless the
+    answer is already encoded, partial, or of a type gzip leaves alone."""
+
+    __slots__ = ("_send", "minimum_size", "start")
+
+    def __init__(self, send: Send, minimum_size: int) -> None:
+        self._send = send
+        self.minimum_size = minimum_size
+        self.start: Message | None = None
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = message.setdefault("headers", [])
+            if message["status"] != 206 and not _skips_compression(headers):
+                self.start = message
+                return
+        elif (start := self.start) is not None and message["type"] in _BODIES:
+            self.start = None
+            if message["type"] == "http.response.body" and (
+                message.get("more_body", False) or len(message.get("body", b"")) >= self.minimum_size
+            ):
+                _add_vary(start["headers"], b"Accept-Encoding")
+            await self._send(start)
+        await self._send(message)
+
+
+def _skips_compression(headers: RawHeaders) -> bool:
+    media: str | None = None
+    for key, value in headers:
+        name = key.lower()
+        if name == b"content-encoding":
+            return True
+        if name == b"content-type" and media is None:
+            media = value.decode("latin-1").partition(";")[0].strip().lower()
+    if not media:
+        return False
+    grpc = media.startswith("application/grpc+")
+    return media in _NEVER_GZIPPED or media.partition("/")[0] + "/*" in _NEVER_GZIPPED or grpc
+
+
+_NEVER_GZIPPED = frozenset(DEFAULT_EXCLUDED_CONTENT_TYPES)
+_BODIES = frozenset(("http.response.body", "http.response.pathsend"))
+
+
+def _add_vary(headers: RawHeaders, token: bytes) -> None:
+    """As MutableHeaders.add_vary_header: appended to the first Vary, or a new one."""
+    for i, (key, value) in enumerate(headers):
+        if key.lower() == b"vary":
+            headers[i] = (key, value + b", " + token)
+            return
+    headers.append((b"vary", token))
 
 
 class BodyTooLarge(Exception):
