@@ -7,6 +7,7 @@ an unhandled exception into a problem response that tells the client nothing abo
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 import sys
@@ -14,6 +15,7 @@ import time
 import uuid
 from typing import Any
 
+import msgspec
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,7 +25,39 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 log = structlog.get_logger("neuropilot")
 
 
+class _RequestLine:
+    """The per-request line, rendered here: the same JSON object structlog's chain below would make
+    (its context variables, level, ISO UTC timestamp), encoded by msgspec in one call instead of
+    five processors and json.dumps (docs/performance.md, session 4). Used only while structlog still
+    runs the configuration configure_logging installed; a caller that reconfigured it (a test, a
+    benchmark silencing the lines) gets the ordinary structlog call."""
+
+    def __init__(self, factory: Any, enabled: bool) -> None:
+        self.factory, self.enabled = factory, enabled
+        self.printer = factory()  # structlog's own PrintLogger: the same file, lock and flush as every line
+        self.encode = msgspec.json.Encoder().encode
+
+    def active(self) -> bool:
+        return structlog.get_config()["logger_factory"] is self.factory
+
+    def write(self, fields: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        line = fields | {"event": "request"}
+        for key, value in structlog.contextvars.get_contextvars().items():
+            line.setdefault(key, value)
+        line["level"] = "info"
+        line["timestamp"] = datetime.datetime.now(tz=datetime.UTC).isoformat().replace("+00:00", "Z")
+        self.printer.msg(self.encode(line).decode())
+
+
+_request_line: _RequestLine | None = None
+
+
 def configure_logging(level: int = logging.INFO) -> None:
+    global _request_line
+    factory = structlog.PrintLoggerFactory(sys.stdout)
+    _request_line = _RequestLine(factory, level <= logging.INFO)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -33,7 +67,7 @@ def configure_logging(level: int = logging.INFO) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=factory,
         cache_logger_on_first_use=True,
     )
 
@@ -94,6 +128,9 @@ class RequestContextMiddleware:
             "duration_ms": round(seconds * 1000, 2),
             "user_id": getattr(state.get("identity"), "user_id", None),
         }
-        log.info("request", **fields)
+        if _request_line is not None and _request_line.active():
+            _request_line.write(fields)
+        else:
+            log.info("request", **fields)
         if (metrics := state.get("metrics")) is not None:
             metrics.observe_request(route, scope["method"], status, seconds)

@@ -7,6 +7,7 @@ process (`MemoryLimiter`) or, when REDIS_URL is set, in Redis (`RedisLimiter`), 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import ipaddress
 import math
@@ -50,6 +51,7 @@ def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+@functools.lru_cache(maxsize=4096)  # bounded: X-Forwarded-For entries are the client's to choose
 def _address(text: str) -> Address | None:
     """An address from a peer or X-Forwarded-For entry (tolerating `1.2.3.4:80` and `[::1]:80`); None if malformed."""
     text = text.strip()
