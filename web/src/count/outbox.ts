@@ -29,7 +29,8 @@ function bodyOf(entry: Entry) {
 function refusal(error: ApiError): string {
   const errors = formErrors(error);
   const fields = Object.values(errors.fields);
-  return fields.length > 0 ? fields.join(" ") : errors.message;
+  if (fields.length > 0) return fields.join(" ");
+  return error.status < 500 && error.problem?.detail ? error.problem.detail : errors.message; // "… is not open"
 }
 
 async function send(entry: Entry): Promise<Outcome> {
