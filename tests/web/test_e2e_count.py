@@ -95,8 +95,10 @@ def open_sheet(page: Any, where: str) -> None:
 
 
 def line(page: Any, label: str) -> Any:
-    return page.get_by_role("list", name="Count lines").get_by_role("listitem").filter(
-        has=page.get_by_label(label, exact=True)
+    return (
+        page.get_by_role("list", name="Count lines")
+        .get_by_role("listitem")
+        .filter(has=page.get_by_label(label, exact=True))
     )
 
 
