@@ -1,7 +1,7 @@
 """`make screenshots`: phone-sized pictures of the console for the README, from the real app with demo data.
 
 Starts `neuropilot serve` on a throwaway embedded PostgreSQL (which creates the demo admin and demo data), signs
-in with Debian's Chromium at 360x740 and saves the stock and reports screens as PNGs.
+in with Debian's Chromium at 360x740 and saves the stock, reports and count screens as PNGs.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx2
 from playwright.sync_api import expect, sync_playwright
@@ -45,6 +46,20 @@ def serve_demo(data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
     raise SystemExit("neuropilot serve did not become healthy")
 
 
+def count_screen(page: Any, path: Path) -> None:
+    """The demo kitchen's open count, its first location, mid-walk: the first line entered in packs if it has any."""
+    page.get_by_role("link", name="Count", exact=True).click()
+    page.get_by_role("list", name="Open counts").get_by_role("link").first.click()
+    page.get_by_role("list", name="Locations to count").get_by_role("link").first.click()
+    lines = page.get_by_role("list", name="Count lines")
+    expect(lines).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    packs = lines.get_by_role("button", name=re.compile(r"^Count .* in packs$"))
+    if packs.count() > 0:
+        packs.first.click()
+    page.screenshot(path=str(path))
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="neuropilot-screenshots-") as tmp:
@@ -66,11 +81,12 @@ def main(out: Path) -> None:
                 expect(page.get_by_role("img", name="Stock value by category")).to_be_visible()
                 page.wait_for_load_state("networkidle")
                 page.screenshot(path=str(out / "reports.png"))
+                count_screen(page, out / "count.png")
                 browser.close()
         finally:
             proc.send_signal(2)  # Ctrl-C: serve stops the embedded PostgreSQL it started
             proc.wait(timeout=60)
-    print(f"wrote {out / 'stock.png'} and {out / 'reports.png'}")
+    print(f"wrote {out / 'stock.png'}, {out / 'reports.png'} and {out / 'count.png'}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import { mayOpen, type Role } from "./lib/nav";
 import { SignIn } from "./screens/SignIn";
 
 // Each screen is its own chunk: the sign-in page loads none of them (and not the chart library).
+const Count = lazy(() => import("./screens/Count"));
 const Stock = lazy(() => import("./screens/Stock"));
 const Receive = lazy(() => import("./screens/Receive"));
 const Reports = lazy(() => import("./screens/Reports"));
@@ -36,6 +37,7 @@ export function App() {
         <Allowed role={role}>
           <Routes>
             <Route path="/" element={<Navigate to="/stock" replace />} />
+            <Route path="/count/*" element={<Count role={role} />} />
             <Route path="/stock" element={<Stock />} />
             <Route path="/receive" element={<Receive />} />
             <Route path="/reports" element={<Reports role={role} />} />

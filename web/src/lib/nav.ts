@@ -11,8 +11,10 @@ export interface NavEntry {
 
 const EVERYONE: readonly Role[] = ["admin", "manager", "counter", "viewer"];
 const MANAGERS: readonly Role[] = ["admin", "manager"];
+const COUNTERS: readonly Role[] = ["admin", "manager", "counter"];
 
 export const NAV: readonly NavEntry[] = [
+  { to: "/count", label: "Count", roles: COUNTERS },
   { to: "/stock", label: "Stock", roles: EVERYONE },
   { to: "/receive", label: "Receive", roles: MANAGERS },
   { to: "/reports", label: "Reports", roles: ["admin", "manager", "viewer"] },
