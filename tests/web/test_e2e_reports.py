@@ -24,9 +24,7 @@ REASONS = {
     "returned": "Returned",
     "other": "Other",
 }
-ITEM_HEADER = (
-    "id,item_number,name,unit,category,min_qty,max_qty,unit_cost,storage_zone,active,created_at,updated_at"
-)
+ITEM_HEADER = "id,item_number,name,unit,category,min_qty,max_qty,unit_cost,storage_zone,active,created_at,updated_at"
 CANVASES_DRAWN = """(count) => {
     const all = [...document.querySelectorAll("canvas")];
     return all.length === count && all.every((c) => {
@@ -118,8 +116,8 @@ def test_a_counter_logs_waste_and_the_report_and_stock_show_it(page: Any, server
 
 
 def test_the_report_charts_show_valuation_by_category_and_waste_by_reason(page: Any, server: Server) -> None:
-    log_waste(server, "MLK-W", "WALKIN", "2", "damaged")  # 2 × 0.99
-    log_waste(server, "BTR", "WALKIN", "1", "spoiled")  # 1 × 7.50
+    log_waste(server, "MLK-W", "WALKIN", "2", "damaged")  # 2 x 0.99
+    log_waste(server, "BTR", "WALKIN", "1", "spoiled")  # 1 x 7.50
     with server.api("manager") as api:
         valuation = api.get("/v1/reports/valuation", params={"group_by": "category"}).json()
     waste = waste_by_reason(server)
