@@ -37,11 +37,11 @@ type LooseGet = (
 
 export async function fetchCsv(path: CsvPath, query?: Record<string, unknown>, pathParams?: unknown): Promise<{ blob: Blob; name: string }> {
   const get = api.GET as unknown as LooseGet;
-  const result = await get(path, {
-    params: { query: exportQuery(query), path: pathParams },
-    headers: { Accept: "text/csv" },
-    parseAs: "blob",
-  });
+  const ask = () =>
+    get(path, { params: { query: exportQuery(query), path: pathParams }, headers: { Accept: "text/csv" }, parseAs: "blob" });
+  let result = await ask();
+  // A 401 has made the client renew the access token (api/client.ts): one more try, as the queries retry.
+  if (result.response.status === 401) result = await ask();
   if (!result.response.ok || !result.data) {
     throw new ApiError(result.response.status, (result.error as Problem | undefined) ?? null);
   }
