@@ -5,6 +5,7 @@ import { api, unwrap } from "../api/client";
 import { CsvDownload } from "../components/CsvDownload";
 import { ReportSection } from "../components/ReportSection";
 import { ErrorMessage, Field, Loading } from "../components/ui";
+import { ValueTable } from "../components/ValueTable";
 import { money, qty } from "../lib/format";
 import { lastDays, periodQuery, type Period } from "../lib/period";
 import { formErrors } from "../lib/problems";
@@ -65,22 +66,7 @@ function WasteByReason({ range }: { range: Range }) {
           <Suspense fallback={<Loading what="the chart" />}>
             <BarChart title={title} bars={bars} color="#b45309" />
           </Suspense>
-          <table className="w-full text-left" aria-label="Waste by reason, as a table">
-            <thead>
-              <tr className="border-b border-stone-300 text-sm">
-                <th className="py-2">Reason</th>
-                <th className="py-2 text-right">Value</th>
-              </tr>
-            </thead>
-            <tbody>
-              {bars.map((bar) => (
-                <tr key={bar.label} className="border-b border-stone-100">
-                  <td className="py-2">{bar.label}</td>
-                  <td className="py-2 text-right tabular-nums">{money(bar.value)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ValueTable name="Waste by reason, as a table" heading="Reason" bars={bars} />
         </>
       )}
     </ReportSection>

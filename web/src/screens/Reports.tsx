@@ -6,6 +6,7 @@ import { api, unwrap } from "../api/client";
 import { CsvDownload } from "../components/CsvDownload";
 import { ReportSection } from "../components/ReportSection";
 import { ErrorMessage, Loading, Screen } from "../components/ui";
+import { ValueTable } from "../components/ValueTable";
 import { money, qty, when } from "../lib/format";
 import { reportsFor, type Role } from "../lib/nav";
 import { formErrors } from "../lib/problems";
@@ -50,22 +51,7 @@ function Valuation() {
       <Suspense fallback={<Loading what="the chart" />}>
         <BarChart title="Stock value by category" bars={bars} />
       </Suspense>
-      <table className="w-full text-left" aria-label="Stock value by category, as a table">
-        <thead>
-          <tr className="border-b border-stone-300 text-sm">
-            <th className="py-2">Category</th>
-            <th className="py-2 text-right">Value</th>
-          </tr>
-        </thead>
-        <tbody>
-          {groups.map((g) => (
-            <tr key={g.category ?? ""} className="border-b border-stone-100">
-              <td className="py-2 break-words">{g.category ?? "No category"}</td>
-              <td className="py-2 text-right tabular-nums">{money(g.value)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ValueTable name="Stock value by category, as a table" heading="Category" bars={bars} />
     </ReportSection>
   );
 }
