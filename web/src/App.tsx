@@ -10,6 +10,7 @@ import { SignIn } from "./screens/SignIn";
 const Count = lazy(() => import("./screens/Count"));
 const Stock = lazy(() => import("./screens/Stock"));
 const Receive = lazy(() => import("./screens/Receive"));
+const Waste = lazy(() => import("./screens/Waste"));
 const Reports = lazy(() => import("./screens/Reports"));
 const Items = lazy(() => import("./screens/Items"));
 const Locations = lazy(() => import("./screens/Locations"));
@@ -40,6 +41,7 @@ export function App() {
             <Route path="/count/*" element={<Count role={role} />} />
             <Route path="/stock" element={<Stock />} />
             <Route path="/receive" element={<Receive />} />
+            <Route path="/waste" element={<Waste />} />
             <Route path="/reports" element={<Reports role={role} />} />
             <Route path="/items" element={<Items role={role} />} />
             <Route path="/locations" element={<Locations role={role} />} />
