@@ -75,7 +75,9 @@ from neuropilot.models import (
     UserUpdate,
     Variance,
 )
-from neuropilot.openapi import (
+from neuropilot.openapi import Batch, Health, Live, Page, Ready
+from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
+from neuropilot.params import (
     ACTIVE,
     ACTOR_ID,
     BELOW_MIN,
@@ -96,14 +98,8 @@ from neuropilot.openapi import (
     SUPPLIER_ID,
     SUPPLIER_SEARCH,
     VARIANCE_SINCE,
-    Batch,
-    Health,
-    Live,
-    Page,
     Param,
-    Ready,
 )
-from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
 from neuropilot.purchasing_models import (
     PurchaseOrder,
     PurchaseOrderCreate,
