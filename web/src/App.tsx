@@ -9,8 +9,10 @@ import { SignIn } from "./screens/SignIn";
 // Each screen is its own chunk: the sign-in page loads none of them (and not the chart library).
 const Stock = lazy(() => import("./screens/Stock"));
 const Receive = lazy(() => import("./screens/Receive"));
+const Order = lazy(() => import("./screens/Order"));
 const Reports = lazy(() => import("./screens/Reports"));
 const Items = lazy(() => import("./screens/Items"));
+const Suppliers = lazy(() => import("./screens/Suppliers"));
 const Locations = lazy(() => import("./screens/Locations"));
 const Users = lazy(() => import("./screens/Users"));
 const Audit = lazy(() => import("./screens/Audit"));
@@ -38,8 +40,10 @@ export function App() {
             <Route path="/" element={<Navigate to="/stock" replace />} />
             <Route path="/stock" element={<Stock />} />
             <Route path="/receive" element={<Receive />} />
+            <Route path="/order" element={<Order />} />
             <Route path="/reports" element={<Reports role={role} />} />
             <Route path="/items" element={<Items role={role} />} />
+            <Route path="/suppliers" element={<Suppliers />} />
             <Route path="/locations" element={<Locations role={role} />} />
             <Route path="/users" element={<Users />} />
             <Route path="/audit" element={<Audit />} />

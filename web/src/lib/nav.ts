@@ -15,8 +15,10 @@ const MANAGERS: readonly Role[] = ["admin", "manager"];
 export const NAV: readonly NavEntry[] = [
   { to: "/stock", label: "Stock", roles: EVERYONE },
   { to: "/receive", label: "Receive", roles: MANAGERS },
+  { to: "/order", label: "Order", roles: MANAGERS },
   { to: "/reports", label: "Reports", roles: ["admin", "manager", "viewer"] },
   { to: "/items", label: "Items", roles: EVERYONE },
+  { to: "/suppliers", label: "Suppliers", roles: MANAGERS },
   { to: "/locations", label: "Locations", roles: EVERYONE },
   { to: "/users", label: "Users", roles: ["admin"] },
   { to: "/audit", label: "Audit", roles: ["admin"] },
