@@ -14,8 +14,8 @@ from tests.conftest import PASSWORD, ROLES
 from tests.web.conftest import Server, Watch, check_page, submitted_order, watched_page
 
 NAV = {
-    "admin": ["Stock", "Receive", "Reports", "Items", "Locations", "Users", "Audit"],
-    "manager": ["Stock", "Receive", "Reports", "Items", "Locations"],
+    "admin": ["Stock", "Receive", "Order", "Reports", "Items", "Suppliers", "Locations", "Users", "Audit"],
+    "manager": ["Stock", "Receive", "Order", "Reports", "Items", "Suppliers", "Locations"],
     "counter": ["Stock", "Items", "Locations"],
     "viewer": ["Stock", "Reports", "Items", "Locations"],
 }
