@@ -1,7 +1,7 @@
 """`make screenshots`: phone-sized pictures of the console for the README, from the real app with demo data.
 
 Starts `neuropilot serve` on a throwaway embedded PostgreSQL (which creates the demo admin and demo data), signs
-in with Debian's Chromium at 360x740 and saves the stock and reports screens as PNGs.
+in with Debian's Chromium at 360x740 and saves the stock, reports and order screens as PNGs.
 """
 
 from __future__ import annotations
@@ -66,11 +66,15 @@ def main(out: Path) -> None:
                 expect(page.get_by_role("img", name="Stock value by category")).to_be_visible()
                 page.wait_for_load_state("networkidle")
                 page.screenshot(path=str(out / "reports.png"))
+                page.get_by_role("link", name="Order", exact=True).click()
+                expect(page.get_by_role("form", name=re.compile("^Suggested order from")).first).to_be_visible()
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(out / "order.png"))
                 browser.close()
         finally:
             proc.send_signal(2)  # Ctrl-C: serve stops the embedded PostgreSQL it started
             proc.wait(timeout=60)
-    print(f"wrote {out / 'stock.png'} and {out / 'reports.png'}")
+    print(f"wrote {out / 'stock.png'}, {out / 'reports.png'} and {out / 'order.png'}")
 
 
 if __name__ == "__main__":
