@@ -1,7 +1,7 @@
 """The console's Order, Suppliers and invoice-priced Receive screens in a real browser (CONTRACT §12, §13, §17).
 
-The kitchen of conftest (flour 3 kg of a 10–40 kg par) gets a supplier here, through the API: flour in 25 kg
-sacks and caster sugar (1 of 5–15 kg) by the kilo, both preferred, and butter in 5 kg cases. The suggested
+The kitchen of conftest (flour 3 kg of a 10-40 kg par) gets a supplier here, through the API: flour in 25 kg
+sacks and caster sugar (1 of 5-15 kg) by the kilo, both preferred, and butter in 5 kg cases. The suggested
 order is then 2 sacks of flour (37 kg to come) and 14 kg of sugar.
 """
 
