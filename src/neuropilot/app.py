@@ -97,7 +97,9 @@ from neuropilot.models import (
     Variance,
 )
 from neuropilot.observability import RequestContextMiddleware, configure_logging
-from neuropilot.openapi import (
+from neuropilot.openapi import Batch, Health, Live, Page, Ready
+from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
+from neuropilot.params import (
     ACTIVE,
     ACTOR_ID,
     BELOW_MIN,
@@ -118,14 +120,8 @@ from neuropilot.openapi import (
     SUPPLIER_ID,
     SUPPLIER_SEARCH,
     VARIANCE_SINCE,
-    Batch,
-    Health,
-    Live,
-    Page,
     Param,
-    Ready,
 )
-from neuropilot.pack_models import ItemWithPacks, Pack, PackCreate, PackUpdate
 from neuropilot.purchasing_models import (
     PurchaseOrder,
     PurchaseOrderCreate,

@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from neuropilot.app import ROUTES
-from neuropilot.openapi import CURSOR, LIMIT
+from neuropilot.params import CURSOR, LIMIT
 from neuropilot.validation import parse_int
 from tests.conftest import Person
 
