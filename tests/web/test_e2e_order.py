@@ -181,3 +181,28 @@ def test_counters_and_viewers_neither_order_nor_see_suppliers(
         for control in ("Create draft", "Submit", "New supplier", "Edit supplier"):
             assert page.get_by_role("button", name=control).count() == 0
         assert page.get_by_text("Bakers Supply Co").count() == 0
+
+
+def test_a_manager_changes_a_price_and_the_history_grows(page: Any, server: Server, supplied: dict[str, str]) -> None:
+    with server.api("manager") as api:
+        dairy = _created(api.post("/v1/suppliers", json={"name": "Valley Dairy"}))
+        body = {"item_id": server.ids["MLK-W"], "price": "0.9500"}
+        milk = _created(api.post(f"/v1/suppliers/{dairy['id']}/items", json=body))
+    sign_in(page, server, "manager")
+    page.get_by_role("link", name="Suppliers", exact=True).click()
+    page.get_by_role("button", name="Prices of Valley Dairy").click()
+    page.get_by_role("button", name="Change price of Whole milk").click()
+    form = page.get_by_role("form", name="Price of Whole milk")
+    form.get_by_label("Price per l").fill("0.99")
+    form.get_by_label("Preferred supplier for this item").check()
+    form.get_by_role("button", name="Save price").click()
+    row = page.get_by_role("list", name="Supplier items").locator("[data-item='MLK-W']")
+    expect(row.locator("[data-price]")).to_have_text("0.99per l")
+    expect(row).to_contain_text("preferred")
+    row.get_by_role("button", name="Price history of Whole milk").click()
+    expect(page.get_by_role("list", name="Price history of Whole milk").get_by_role("listitem")).to_have_count(2)
+    with server.api("manager") as api:
+        history = api.get(f"/v1/supplier-items/{milk['id']}/prices").json()["data"]
+        after = api.get(f"/v1/supplier-items/{milk['id']}").json()
+    assert [Decimal(p["price"]) for p in history] == [Decimal("0.99"), Decimal("0.95")]
+    assert after["preferred"] is True

@@ -63,6 +63,7 @@ export default function Suppliers() {
 function SupplierItems(props: { supplier: Supplier; onBack: () => void; onEdit: () => void }) {
   const { supplier } = props;
   const [history, setHistory] = useState<string | null>(null);
+  const [pricing, setPricing] = useState<string | null>(null);
   const items = useQuery({
     queryKey: ["suppliers", supplier.id, "items"],
     queryFn: async () =>
@@ -92,10 +93,16 @@ function SupplierItems(props: { supplier: Supplier; onBack: () => void; onEdit: 
           {items.data?.data.map((item) => (
             <li key={item.id} className="space-y-2 px-3 py-2" data-item={item.item_number}>
               <SupplierItemRow item={item} />
-              <Button kind="secondary" onClick={() => setHistory(history === item.id ? null : item.id)}>
-                {history === item.id ? "Hide history" : "Price history"}
-                <span className="sr-only"> of {item.item_name}</span>
-              </Button>
+              <div className="flex flex-wrap gap-2">
+                <Button kind="secondary" onClick={() => setHistory(history === item.id ? null : item.id)}>
+                  {history === item.id ? "Hide history" : "Price history"}
+                  <span className="sr-only"> of {item.item_name}</span>
+                </Button>
+                <Button kind="secondary" onClick={() => setPricing(pricing === item.id ? null : item.id)}>
+                  Change price<span className="sr-only"> of {item.item_name}</span>
+                </Button>
+              </div>
+              {pricing === item.id && <PriceForm key={item.updated_at} item={item} onDone={() => setPricing(null)} />}
               {history === item.id && <PriceHistory item={item} />}
             </li>
           ))}
@@ -125,6 +132,60 @@ function SupplierItemRow({ item }: { item: SupplierItem }) {
         <span className="block text-sm text-stone-600">per {per}</span>
       </p>
     </div>
+  );
+}
+
+/** A new price (the history grows) and whether this is the item's preferred supplier item. */
+function PriceForm({ item, onDone }: { item: SupplierItem; onDone: () => void }) {
+  const queries = useQueryClient();
+  const [price, setPrice] = useState(item.price);
+  const [preferred, setPreferred] = useState(item.preferred);
+  const save = useMutation({
+    mutationFn: async () => {
+      // Change the version read just now: a change made meanwhile (a receipt's invoice price) is a 412.
+      const current = await api.GET("/v1/supplier-items/{id}", { params: { path: { id: item.id } } });
+      unwrap(current);
+      const etag = current.response.headers.get("ETag") ?? undefined;
+      return unwrap(
+        await api.PATCH("/v1/supplier-items/{id}", {
+          params: { path: { id: item.id }, header: { "If-Match": etag } },
+          body: { price: price.trim(), preferred },
+        }),
+      );
+    },
+    onSuccess: async () => {
+      await queries.invalidateQueries({ queryKey: ["suppliers", item.supplier_id, "items"] });
+      await queries.invalidateQueries({ queryKey: ["supplier-items", item.id] });
+      await queries.invalidateQueries({ queryKey: ["suggested-order"] });
+      onDone();
+    },
+  });
+  const errors = save.isError ? formErrors(save.error) : null;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+  return (
+    <form onSubmit={submit} className="space-y-2" noValidate aria-label={`Price of ${item.item_name}`}>
+      <ErrorMessage errors={errors} />
+      <Field
+        label={`Price per ${item.pack_name ?? item.unit}`}
+        inputMode="decimal"
+        value={price}
+        onChange={setPrice}
+        error={errors?.fields.price}
+      />
+      <Checkbox label="Preferred supplier for this item" checked={preferred} onChange={setPreferred} />
+      {errors?.fields.preferred && <p className="text-sm text-red-800">{errors.fields.preferred}</p>}
+      <div className="flex gap-2">
+        <Button type="submit" disabled={save.isPending}>
+          Save price
+        </Button>
+        <Button kind="secondary" onClick={onDone}>
+          Cancel
+        </Button>
+      </div>
+    </form>
   );
 }
 
