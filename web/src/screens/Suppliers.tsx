@@ -1,12 +1,13 @@
 // Suppliers (admins and managers only: prices are commercial information): create and edit them, see what
 // each sells in which pack at which price, and every price a supplier item has had.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
-import { api, idempotencyKey, unwrap } from "../api/client";
+import { useState } from "react";
+import { api, etagOf, idempotencyKey, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { Button, Checkbox, ErrorMessage, Field, Loading, Screen } from "../components/ui";
 import { money, when } from "../lib/format";
 import { packLabel } from "../lib/ordering";
+import { formOf } from "../lib/forms";
 import { formErrors } from "../lib/problems";
 
 type Supplier = components["schemas"]["Supplier"];
@@ -143,9 +144,7 @@ function PriceForm({ item, onDone }: { item: SupplierItem; onDone: () => void })
   const save = useMutation({
     mutationFn: async () => {
       // Change the version read just now: a change made meanwhile (a receipt's invoice price) is a 412.
-      const current = await api.GET("/v1/supplier-items/{id}", { params: { path: { id: item.id } } });
-      unwrap(current);
-      const etag = current.response.headers.get("ETag") ?? undefined;
+      const etag = etagOf(await api.GET("/v1/supplier-items/{id}", { params: { path: { id: item.id } } }));
       return unwrap(
         await api.PATCH("/v1/supplier-items/{id}", {
           params: { path: { id: item.id }, header: { "If-Match": etag } },
@@ -160,11 +159,7 @@ function PriceForm({ item, onDone }: { item: SupplierItem; onDone: () => void })
       onDone();
     },
   });
-  const errors = save.isError ? formErrors(save.error) : null;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate();
-  };
+  const { errors, submit } = formOf(save);
   return (
     <form onSubmit={submit} className="space-y-2" noValidate aria-label={`Price of ${item.item_name}`}>
       <ErrorMessage errors={errors} />
@@ -235,9 +230,7 @@ function SupplierForm({ supplier, onDone }: { supplier: Supplier | null; onDone:
         return unwrap(await api.POST("/v1/suppliers", { params: { header: { "Idempotency-Key": key } }, body }));
       }
       // Edit the version read just now: a change made meanwhile by someone else is a 412, not overwritten.
-      const current = await api.GET("/v1/suppliers/{id}", { params: { path: { id: supplier.id } } });
-      unwrap(current);
-      const etag = current.response.headers.get("ETag") ?? undefined;
+      const etag = etagOf(await api.GET("/v1/suppliers/{id}", { params: { path: { id: supplier.id } } }));
       return unwrap(
         await api.PATCH("/v1/suppliers/{id}", {
           params: { path: { id: supplier.id }, header: { "If-Match": etag } },
@@ -250,11 +243,7 @@ function SupplierForm({ supplier, onDone }: { supplier: Supplier | null; onDone:
       onDone();
     },
   });
-  const errors = save.isError ? formErrors(save.error) : null;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate();
-  };
+  const { errors, submit } = formOf(save);
   return (
     <Screen title={supplier ? `Edit ${supplier.name}` : "New supplier"}>
       <form onSubmit={submit} className="space-y-3" noValidate>
