@@ -84,7 +84,7 @@ class ProblemDetails(msgspec.Struct, kw_only=True):
 
 
 class Operation(Protocol):
-    """A row of the route table (app.Op) as this module reads it."""
+    """A row of the route table (routes.Op) as this module reads it."""
 
     @property
     def method(self) -> str: ...

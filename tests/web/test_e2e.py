@@ -14,9 +14,9 @@ from tests.conftest import PASSWORD, ROLES
 from tests.web.conftest import Server, Watch, check_page, submitted_order, watched_page
 
 NAV = {
-    "admin": ["Stock", "Receive", "Order", "Reports", "Items", "Suppliers", "Locations", "Users", "Audit"],
-    "manager": ["Stock", "Receive", "Order", "Reports", "Items", "Suppliers", "Locations"],
-    "counter": ["Stock", "Items", "Locations"],
+    "admin": ["Count", "Stock", "Receive", "Order", "Waste", "Reports", "Items", "Suppliers", "Locations", "Users", "Audit"],
+    "manager": ["Count", "Stock", "Receive", "Order", "Waste", "Reports", "Items", "Suppliers", "Locations"],
+    "counter": ["Count", "Stock", "Waste", "Items", "Locations"],
     "viewer": ["Stock", "Reports", "Items", "Locations"],
 }
 ALL_LINKS = ["Count", "Stock", "Receive", "Order", "Waste", "Reports", "Items", "Suppliers", "Locations", "Users"]

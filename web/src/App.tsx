@@ -7,9 +7,11 @@ import { mayOpen, type Role } from "./lib/nav";
 import { SignIn } from "./screens/SignIn";
 
 // Each screen is its own chunk: the sign-in page loads none of them (and not the chart library).
+const Count = lazy(() => import("./screens/Count"));
 const Stock = lazy(() => import("./screens/Stock"));
 const Receive = lazy(() => import("./screens/Receive"));
 const Order = lazy(() => import("./screens/Order"));
+const Waste = lazy(() => import("./screens/Waste"));
 const Reports = lazy(() => import("./screens/Reports"));
 const Items = lazy(() => import("./screens/Items"));
 const Suppliers = lazy(() => import("./screens/Suppliers"));
@@ -38,9 +40,11 @@ export function App() {
         <Allowed role={role}>
           <Routes>
             <Route path="/" element={<Navigate to="/stock" replace />} />
+            <Route path="/count/*" element={<Count role={role} />} />
             <Route path="/stock" element={<Stock />} />
             <Route path="/receive" element={<Receive />} />
             <Route path="/order" element={<Order />} />
+            <Route path="/waste" element={<Waste />} />
             <Route path="/reports" element={<Reports role={role} />} />
             <Route path="/items" element={<Items role={role} />} />
             <Route path="/suppliers" element={<Suppliers />} />
