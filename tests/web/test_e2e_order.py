@@ -7,8 +7,11 @@ order is then 2 sacks of flour (37 kg to come) and 14 kg of sugar.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -141,6 +144,13 @@ def test_the_suppliers_screen_shows_prices_and_history(
     expect(flour.locator("[data-price]")).to_have_text("20.00per sack")
     flour.get_by_role("button", name="Price history of Flour, type 00").click()
     expect(page.get_by_role("list", name="Price history of Flour, type 00").get_by_role("listitem")).to_have_count(1)
+    with page.expect_download() as info:
+        page.get_by_role("button", name=f"Download CSV of {SUPPLIER}'s prices").click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert {(r["item_number"], r["pack_name"], Decimal(r["price"])) for r in rows} >= {
+        ("FL-00", "sack", Decimal(20)),
+        ("SUG-C", "", Decimal("1.8")),
+    }
     page.get_by_role("button", name="Back").click()
 
     page.get_by_role("button", name="New supplier").click()

@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, idempotencyKey, unwrap } from "../api/client";
+import { CsvDownload } from "../components/CsvDownload";
 import { Button, ErrorMessage, Field, Loading, Screen } from "../components/ui";
 import { money, qty } from "../lib/format";
 import { groupBySupplier, lineCost, packLabel, totalCost, type SupplierGroup } from "../lib/ordering";
@@ -14,7 +15,7 @@ export default function Order() {
   const [poId, setPoId] = useState<string | null>(null);
   if (poId) return <PurchaseOrderView id={poId} onBack={() => setPoId(null)} />;
   return (
-    <Screen title="Order">
+    <Screen title="Order" actions={<CsvDownload path="/v1/reports/suggested-order" what="the suggested order" />}>
       <Suggestion onDraft={setPoId} />
       <OrderList onOpen={setPoId} />
     </Screen>
@@ -146,7 +147,10 @@ function OrderList({ onOpen }: { onOpen: (id: string) => void }) {
   });
   return (
     <div className="space-y-2">
-      <h2 className="text-lg font-semibold">Purchase orders</h2>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 className="text-lg font-semibold">Purchase orders</h2>
+        <CsvDownload path="/v1/purchase-orders" what="purchase orders" />
+      </div>
       {orders.isError && <ErrorMessage errors={formErrors(orders.error)} />}
       {orders.isPending ? (
         <Loading what="purchase orders" />

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, etagOf, idempotencyKey, unwrap } from "../api/client";
 import type { components } from "../api/schema";
+import { CsvDownload } from "../components/CsvDownload";
 import { Button, Checkbox, ErrorMessage, Field, Loading, Screen } from "../components/ui";
 import { money, when } from "../lib/format";
 import { packLabel } from "../lib/ordering";
@@ -31,7 +32,15 @@ export default function Suppliers() {
   }
   if (open) return <SupplierItems supplier={open} onBack={() => setOpen(null)} onEdit={() => setEditing(open)} />;
   return (
-    <Screen title="Suppliers" actions={<Button onClick={() => setEditing("new")}>New supplier</Button>}>
+    <Screen
+      title="Suppliers"
+      actions={
+        <div className="flex flex-wrap gap-2">
+          <CsvDownload path="/v1/suppliers" what="suppliers" />
+          <Button onClick={() => setEditing("new")}>New supplier</Button>
+        </div>
+      }
+    >
       {suppliers.isError && <ErrorMessage errors={formErrors(suppliers.error)} />}
       {suppliers.isPending ? (
         <Loading what="suppliers" />
@@ -74,7 +83,8 @@ function SupplierItems(props: { supplier: Supplier; onBack: () => void; onEdit: 
     <Screen
       title={supplier.name}
       actions={
-        <div className="flex gap-2">
+        <div className="flex flex-wrap gap-2">
+          <CsvDownload path="/v1/suppliers/{id}/items" what={`${supplier.name}'s prices`} pathParams={{ id: supplier.id }} />
           <Button kind="secondary" onClick={props.onEdit}>
             Edit supplier
           </Button>
