@@ -103,7 +103,7 @@ def main(out: Path) -> None:
         finally:
             proc.send_signal(2)  # Ctrl-C: serve stops the embedded PostgreSQL it started
             proc.wait(timeout=60)
-    print(f"wrote {out / 'stock.png'}, {out / 'reports.png'}, {out / 'waste.png'}, {out / 'count.png'} and {out / 'order.png'}")
+    print(f"wrote stock, reports, waste, count and order PNGs to {out}")
 
 
 if __name__ == "__main__":
