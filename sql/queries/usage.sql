@@ -103,7 +103,9 @@ pairs as (
     full join later as l on s.item_id = l.item_id and s.location_id = l.location_id
 ),
 
-per_item as (
+-- Materialized: otherwise the report's filter (opening <> 0 or …) is pushed into this aggregate as a
+-- second copy of sum(opening), whose history sub-selects then run twice per pair.
+per_item as materialized (
     select
         p.item_id,
         sum(p.opening) as opening,
