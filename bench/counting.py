@@ -35,9 +35,10 @@ import structlog
 from starlette.testclient import TestClient
 from tests.pg import Cluster, Db, superuser_dsn
 
-from neuropilot.app import ROUTES, create_app
+from neuropilot.app import create_app
 from neuropilot.config import Settings
 from neuropilot.queries import registry
+from neuropilot.routes import ROUTES
 from neuropilot.tokens import Tokens, load_keys
 from neuropilot.validation import encode_cursor
 

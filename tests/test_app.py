@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from neuropilot.app import ROUTES, check_production, create_app
+from neuropilot.app import check_production, create_app
 from neuropilot.cli import main
 from neuropilot.config import ConfigError, Settings
+from neuropilot.routes import ROUTES
 
 GOOD = {
     "NEUROPILOT_ENV": "production",

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from neuropilot.db import request_transaction
 from neuropilot.kitchen_models import UsageReport
-from neuropilot.openapi import AwareTime, Param
+from neuropilot.params import AwareTime, Param
 from neuropilot.queries import query
 from neuropilot.responses import json_response
 from neuropilot.validation import invalid, time_param

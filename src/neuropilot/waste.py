@@ -19,7 +19,7 @@ from neuropilot import audit, idempotency
 from neuropilot.db import request_transaction
 from neuropilot.kitchen_models import WasteCreate, WasteReport
 from neuropilot.ledger import insert_movements, require_active
-from neuropilot.openapi import Param
+from neuropilot.params import Param
 from neuropilot.queries import query
 from neuropilot.responses import json_response
 from neuropilot.stock import TOTALS, reading

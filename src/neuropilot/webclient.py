@@ -12,7 +12,7 @@ from neuropilot import openapi
 
 
 def document() -> bytes:
-    from neuropilot.app import ROUTES  # the app module imports every handler; only this command needs them
+    from neuropilot.routes import ROUTES  # imports every handler; only this command needs them
 
     return openapi.document(ROUTES)
 

@@ -12,9 +12,9 @@ import psycopg
 import pytest
 from starlette.testclient import TestClient
 
-from neuropilot.app import ROUTES
 from neuropilot.listing import EXPORT_PAGE
 from neuropilot.models import Item
+from neuropilot.routes import ROUTES
 from neuropilot.spreadsheets.export import filename, prefers_csv
 from tests.api.test_stock import audit_rows, seed_count, seed_item, seed_location, seed_movement
 from tests.conftest import Person

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from starlette.testclient import TestClient
 
-from neuropilot.app import ROUTES
-from neuropilot.openapi import CURSOR, LIMIT
+from neuropilot.params import CURSOR, LIMIT
+from neuropilot.routes import ROUTES
 from neuropilot.validation import parse_int
 from tests.conftest import Person
 

@@ -18,11 +18,12 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from neuropilot import console
-from neuropilot.app import ROUTES, create_app
+from neuropilot.app import create_app
 from neuropilot.docs import ASSET_PATH, ASSETS
 from neuropilot.models import CountCreate, ItemCreate
 from neuropilot.openapi import REF, Page
 from neuropilot.purchasing_models import Receipt
+from neuropilot.routes import ROUTES
 from tests.conftest import settings_for
 from tests.pg import Db
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from neuropilot.app import ROUTES, Op
+from neuropilot.routes import ROUTES, Op
 from tests.conftest import Person
 
 SOME_ID = "00000000-0000-4000-8000-000000000001"

@@ -22,7 +22,7 @@ def _patterns(node: Any) -> list[str]:
 
 
 def test_patterns_mean_the_same_to_python_and_to_ecma_262() -> None:
-    from neuropilot.app import ROUTES
+    from neuropilot.routes import ROUTES
 
     patterns = set(_patterns(build(ROUTES)["components"]["schemas"]))  # what msgspec validates with
     assert len(patterns) >= 5

@@ -28,8 +28,9 @@ from schemathesis.core.transport import Response
 from schemathesis.python import asgi
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from neuropilot.app import ROUTES, create_app
+from neuropilot.app import create_app
 from neuropilot.openapi import document
+from neuropilot.routes import ROUTES
 from tests.conftest import PASSWORD, ROLES, Person, settings_for
 from tests.pg import Db
 
