@@ -18,7 +18,9 @@ One run, on one machine, against one throwaway database:
    as the counter): pgbench running the API's own transaction (bench/pgbench/*.sql, as the app role,
    -n -M prepared -c 16 -j 2) as the ceiling; wrk (bench/load/*.lua, -t2 -c64, 5 s warm-up, then
    20 s measured, --latency) against NeuroPilot; and against the Express peer from ../shared/bench
-   when that directory exists (copied to a temporary directory, npm ci, its own tokens).
+   when that directory exists (copied to a temporary directory, npm ci, its own tokens). Then issue
+   16's rows (bench/scenarios.py: count burst, stock page, suggested order on a database of its own),
+   each against its own pgbench ceiling, with their own correctness checks.
 5. CPU cores used during each measured window (from /proc): total, postgres, the server under test,
    the load generator, and everything else ("other": another job on the box; >= 0.10 cores and the
    row is contaminated: it is rerun once, then flagged).
