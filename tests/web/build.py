@@ -33,3 +33,27 @@ def node_env() -> dict[str, str]:
     import os
 
     return {**os.environ, "PATH": f"{NPM.parent}:{os.environ.get('PATH', '')}"}
+
+
+STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"\./([\w.-]+\.js)"')
+
+
+def static_closure(start: str) -> set[str]:
+    """start (an /assets/ file) and every chunk it imports statically, however deep: what loads with it.
+    Dynamic imports (lazy screens, import(`./X.js`)) are not followed."""
+    assets = build_dir() / "assets"
+    seen: set[str] = set()
+    todo = [start.removeprefix("/assets/")]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(STATIC_IMPORT.findall((assets / name).read_text()))
+    return {f"/assets/{name}" for name in seen}
+
+
+def screen_chunk(screen: str) -> str:
+    """The /assets/ chunk Vite named after a lazy screen (screens/Count.tsx → Count-<hash>.js)."""
+    found = sorted((build_dir() / "assets").glob(f"{screen}-*.js"))
+    assert len(found) == 1, f"expected one {screen} chunk in the build, found {found}"
+    return f"/assets/{found[0].name}"

@@ -1,7 +1,7 @@
 """`make screenshots`: phone-sized pictures of the console for the README, from the real app with demo data.
 
 Starts `neuropilot serve` on a throwaway embedded PostgreSQL (which creates the demo admin and demo data), signs
-in with Debian's Chromium at 360x740 and saves the stock and reports screens as PNGs.
+in with Debian's Chromium at 360x740 and saves the stock, reports (both charts), waste and count screens as PNGs.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx2
 from playwright.sync_api import expect, sync_playwright
@@ -45,6 +46,20 @@ def serve_demo(data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
     raise SystemExit("neuropilot serve did not become healthy")
 
 
+def count_screen(page: Any, path: Path) -> None:
+    """The demo kitchen's open count, its first location, mid-walk: the first line entered in packs if it has any."""
+    page.get_by_role("link", name="Count", exact=True).click()
+    page.get_by_role("list", name="Open counts").get_by_role("link").first.click()
+    page.get_by_role("list", name="Locations to count").get_by_role("link").first.click()
+    lines = page.get_by_role("list", name="Count lines")
+    expect(lines).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    packs = lines.get_by_role("button", name=re.compile(r"^Count .* in packs$"))
+    if packs.count() > 0:
+        packs.first.click()
+    page.screenshot(path=str(path))
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="neuropilot-screenshots-") as tmp:
@@ -64,13 +79,26 @@ def main(out: Path) -> None:
                 page.screenshot(path=str(out / "stock.png"))
                 page.get_by_role("link", name="Reports", exact=True).click()
                 expect(page.get_by_role("img", name="Stock value by category")).to_be_visible()
+                expect(page.get_by_role("img", name="Waste by reason")).to_be_visible()
                 page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(out / "reports.png"))
+                # Both charts, one under the other: the page from its top to the end of the waste report.
+                waste = page.get_by_role("region", name="Waste by reason").bounding_box()
+                assert waste is not None
+                bottom = page.evaluate("() => window.scrollY") + waste["y"] + waste["height"] + 12
+                clip = {"x": 0, "y": 0, "width": PHONE["viewport"]["width"], "height": bottom}
+                page.screenshot(path=str(out / "reports.png"), full_page=True, clip=clip)
+                page.get_by_role("link", name="Waste", exact=True).click()
+                expect(page.get_by_role("list", name="Waste entries")).to_be_visible()
+                page.get_by_label("Location").select_option(index=1)
+                page.get_by_label("Item").select_option(index=1)
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(out / "waste.png"))
+                count_screen(page, out / "count.png")
                 browser.close()
         finally:
             proc.send_signal(2)  # Ctrl-C: serve stops the embedded PostgreSQL it started
             proc.wait(timeout=60)
-    print(f"wrote {out / 'stock.png'} and {out / 'reports.png'}")
+    print(f"wrote {out / 'stock.png'}, {out / 'reports.png'}, {out / 'waste.png'} and {out / 'count.png'}")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ from tests.conftest import PASSWORD, ROLES
 from tests.web.conftest import Server, Watch, check_page, submitted_order, watched_page
 
 NAV = {
-    "admin": ["Stock", "Receive", "Reports", "Items", "Locations", "Users", "Audit"],
-    "manager": ["Stock", "Receive", "Reports", "Items", "Locations"],
-    "counter": ["Stock", "Items", "Locations"],
+    "admin": ["Count", "Stock", "Receive", "Waste", "Reports", "Items", "Locations", "Users", "Audit"],
+    "manager": ["Count", "Stock", "Receive", "Waste", "Reports", "Items", "Locations"],
+    "counter": ["Count", "Stock", "Waste", "Items", "Locations"],
     "viewer": ["Stock", "Reports", "Items", "Locations"],
 }
 ALL_LINKS = ["Count", "Stock", "Receive", "Order", "Waste", "Reports", "Items", "Suppliers", "Locations", "Users"]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from neuropilot.webclient import document
-from tests.web.build import NPM, WEB, build_dir, index_html, initial_files, node_env
+from tests.web.build import NPM, WEB, build_dir, index_html, initial_files, node_env, screen_chunk, static_closure
 
 SIGN_IN_BUDGET = 250 * 1024  # gzipped JavaScript the sign-in screen loads
+COUNT_BUDGET = 250 * 1024  # gzipped JavaScript a phone loads to count: the entry, the Count chunk, their imports
 CHART_MARK = "._chartjs"  # the property Chart.js hangs its listeners on; minification keeps it
 
 
@@ -54,3 +55,19 @@ def test_the_sign_in_screen_loads_under_the_budget_and_without_the_chart_library
         assert CHART_MARK not in text, f"{f} carries Chart.js"
     chunks = [p.read_text() for p in (build_dir() / "assets").glob("*.js")]
     assert any(CHART_MARK in text for text in chunks), "the chart chunk is missing from the build"
+
+
+def gzipped(files: set[str]) -> dict[str, int]:
+    return {f: len(gzip.compress((build_dir() / f.removeprefix("/")).read_bytes(), 9)) for f in sorted(files)}
+
+
+def test_the_count_screen_loads_under_the_budget_and_without_the_chart_library() -> None:
+    entry = [f for f in initial_files(index_html()) if f.endswith(".js")]
+    count = screen_chunk("Count")
+    files = set().union(*(static_closure(f) for f in [*entry, count]))
+    assert count in files and len(files) > len(entry) + 1, files  # the chunk and what it imports are measured
+    sizes = gzipped(files)
+    total = sum(sizes.values())
+    assert total < COUNT_BUDGET, f"the count screen's JS is {total} bytes gzipped (budget {COUNT_BUDGET}): {sizes}"
+    for f in files:
+        assert CHART_MARK not in (build_dir() / f.removeprefix("/")).read_text(), f"{f} carries Chart.js"

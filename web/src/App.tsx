@@ -7,8 +7,10 @@ import { mayOpen, type Role } from "./lib/nav";
 import { SignIn } from "./screens/SignIn";
 
 // Each screen is its own chunk: the sign-in page loads none of them (and not the chart library).
+const Count = lazy(() => import("./screens/Count"));
 const Stock = lazy(() => import("./screens/Stock"));
 const Receive = lazy(() => import("./screens/Receive"));
+const Waste = lazy(() => import("./screens/Waste"));
 const Reports = lazy(() => import("./screens/Reports"));
 const Items = lazy(() => import("./screens/Items"));
 const Locations = lazy(() => import("./screens/Locations"));
@@ -36,8 +38,10 @@ export function App() {
         <Allowed role={role}>
           <Routes>
             <Route path="/" element={<Navigate to="/stock" replace />} />
+            <Route path="/count/*" element={<Count role={role} />} />
             <Route path="/stock" element={<Stock />} />
             <Route path="/receive" element={<Receive />} />
+            <Route path="/waste" element={<Waste />} />
             <Route path="/reports" element={<Reports role={role} />} />
             <Route path="/items" element={<Items role={role} />} />
             <Route path="/locations" element={<Locations role={role} />} />

@@ -5,9 +5,9 @@ const labels = (role: Parameters<typeof navFor>[0]) => navFor(role).map((entry) 
 
 describe("navigation by role (CONTRACT §4)", () => {
   it("shows each role only what it may use", () => {
-    expect(labels("admin")).toEqual(["Stock", "Receive", "Reports", "Items", "Locations", "Users", "Audit"]);
-    expect(labels("manager")).toEqual(["Stock", "Receive", "Reports", "Items", "Locations"]);
-    expect(labels("counter")).toEqual(["Stock", "Items", "Locations"]);
+    expect(labels("admin")).toEqual(["Count", "Stock", "Receive", "Waste", "Reports", "Items", "Locations", "Users", "Audit"]);
+    expect(labels("manager")).toEqual(["Count", "Stock", "Receive", "Waste", "Reports", "Items", "Locations"]);
+    expect(labels("counter")).toEqual(["Count", "Stock", "Waste", "Items", "Locations"]);
     expect(labels("viewer")).toEqual(["Stock", "Reports", "Items", "Locations"]);
   });
 
@@ -17,6 +17,10 @@ describe("navigation by role (CONTRACT §4)", () => {
     expect(mayOpen("manager", "/audit/x")).toBe(false);
     expect(mayOpen("viewer", "/reports")).toBe(true);
     expect(mayOpen("counter", "/stock")).toBe(true);
+    expect(mayOpen("counter", "/count/s1/l1")).toBe(true);
+    expect(mayOpen("viewer", "/count")).toBe(false);
+    expect(mayOpen("counter", "/waste")).toBe(true);
+    expect(mayOpen("viewer", "/waste")).toBe(false);
     expect(mayOpen("counter", "/")).toBe(true);
   });
 
@@ -25,6 +29,6 @@ describe("navigation by role (CONTRACT §4)", () => {
     expect(managesCatalog("counter") || managesCatalog("viewer")).toBe(false);
     expect(reportsFor("viewer")).toEqual(["low-stock"]);
     expect(reportsFor("counter")).toEqual([]);
-    expect(reportsFor("manager")).toContain("valuation");
+    expect(reportsFor("manager")).toEqual(["valuation", "waste", "usage", "low-stock", "variance"]);
   });
 });

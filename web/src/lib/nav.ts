@@ -11,10 +11,13 @@ export interface NavEntry {
 
 const EVERYONE: readonly Role[] = ["admin", "manager", "counter", "viewer"];
 const MANAGERS: readonly Role[] = ["admin", "manager"];
+const COUNTERS: readonly Role[] = ["admin", "manager", "counter"];
 
 export const NAV: readonly NavEntry[] = [
+  { to: "/count", label: "Count", roles: COUNTERS },
   { to: "/stock", label: "Stock", roles: EVERYONE },
   { to: "/receive", label: "Receive", roles: MANAGERS },
+  { to: "/waste", label: "Waste", roles: ["admin", "manager", "counter"] }, // counters find the spoiled tray (§15)
   { to: "/reports", label: "Reports", roles: ["admin", "manager", "viewer"] },
   { to: "/items", label: "Items", roles: EVERYONE },
   { to: "/locations", label: "Locations", roles: EVERYONE },
@@ -36,8 +39,10 @@ export function managesCatalog(role: Role): boolean {
   return MANAGERS.includes(role);
 }
 
+export type Report = "valuation" | "waste" | "usage" | "low-stock" | "variance";
+
 /** The reports a role may read: a viewer only low stock. */
-export function reportsFor(role: Role): Array<"valuation" | "low-stock" | "variance"> {
-  if (MANAGERS.includes(role)) return ["valuation", "low-stock", "variance"];
+export function reportsFor(role: Role): Report[] {
+  if (MANAGERS.includes(role)) return ["valuation", "waste", "usage", "low-stock", "variance"];
   return role === "viewer" ? ["low-stock"] : [];
 }

@@ -2,6 +2,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
+import { CsvDownload } from "../components/CsvDownload";
 import { ErrorMessage, LoadMore, Loading, Screen, SelectField } from "../components/ui";
 import { when } from "../lib/format";
 import { formErrors } from "../lib/problems";
@@ -21,7 +22,7 @@ export default function Audit() {
   });
   const rows = audit.data?.pages.flatMap((page) => page.data) ?? [];
   return (
-    <Screen title="Audit">
+    <Screen title="Audit" actions={<CsvDownload path="/v1/audit" what="the audit trail" query={{ entity: entity || undefined }} />}>
       <SelectField
         label="Record"
         value={entity}

@@ -3,6 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, idempotencyKey, unwrap } from "../api/client";
 import { categoriesOf, useItems, type Item } from "../api/queries";
+import { CsvDownload } from "../components/CsvDownload";
 import { Button, Checkbox, ErrorMessage, Field, Loading, Screen, SelectField } from "../components/ui";
 import { money, qty } from "../lib/format";
 import { managesCatalog, type Role } from "../lib/nav";
@@ -23,7 +24,15 @@ export default function Items({ role }: { role: Role }) {
       (!needle || item.name.toLowerCase().includes(needle) || item.item_number.toLowerCase().startsWith(needle)),
   );
   return (
-    <Screen title="Items" actions={manager && <Button onClick={() => setEditing("new")}>New item</Button>}>
+    <Screen
+      title="Items"
+      actions={
+        <span className="flex flex-wrap gap-2">
+          <CsvDownload path="/v1/items" what="items" query={{ category: category || undefined, q: needle || undefined }} />
+          {manager && <Button onClick={() => setEditing("new")}>New item</Button>}
+        </span>
+      }
+    >
       <div className="grid gap-3 sm:grid-cols-2">
         <Field label="Search" inputMode="search" value={search} onChange={setSearch} />
         <SelectField

@@ -1,11 +1,13 @@
-// Storage locations: everyone reads them; managers create and edit.
+// Storage locations and their count sheets: everyone reads them; managers create, edit and arrange.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, idempotencyKey, unwrap } from "../api/client";
 import { useLocations, type Location } from "../api/queries";
+import { CsvDownload } from "../components/CsvDownload";
 import { Button, Checkbox, ErrorMessage, Field, Loading, Screen, SelectField } from "../components/ui";
 import { managesCatalog, type Role } from "../lib/nav";
 import { formErrors } from "../lib/problems";
+import { LocationSheet } from "./LocationSheet";
 
 const ZONES = [
   { value: "dry", label: "Dry store" },
@@ -17,10 +19,20 @@ type Zone = (typeof ZONES)[number]["value"];
 export default function Locations({ role }: { role: Role }) {
   const locations = useLocations();
   const [editing, setEditing] = useState<Location | "new" | null>(null);
+  const [sheetOf, setSheetOf] = useState<Location | null>(null);
   const manager = managesCatalog(role);
   if (editing) return <LocationForm location={editing === "new" ? null : editing} onDone={() => setEditing(null)} />;
+  if (sheetOf) return <LocationSheet location={sheetOf} editable={manager} onBack={() => setSheetOf(null)} />;
   return (
-    <Screen title="Locations" actions={manager && <Button onClick={() => setEditing("new")}>New location</Button>}>
+    <Screen
+      title="Locations"
+      actions={
+        <span className="flex flex-wrap gap-2">
+          <CsvDownload path="/v1/locations" what="locations" />
+          {manager && <Button onClick={() => setEditing("new")}>New location</Button>}
+        </span>
+      }
+    >
       {locations.isError && <ErrorMessage errors={formErrors(locations.error)} />}
       {locations.isPending ? (
         <Loading what="locations" />
@@ -37,11 +49,16 @@ export default function Locations({ role }: { role: Role }) {
                   {location.code} · {ZONES.find((z) => z.value === location.temp_zone)?.label}
                 </p>
               </div>
-              {manager && (
-                <Button kind="secondary" onClick={() => setEditing(location)}>
-                  Edit<span className="sr-only"> {location.name}</span>
+              <span className="flex shrink-0 gap-2">
+                <Button kind="secondary" onClick={() => setSheetOf(location)}>
+                  Sheet<span className="sr-only"> of {location.name}</span>
                 </Button>
-              )}
+                {manager && (
+                  <Button kind="secondary" onClick={() => setEditing(location)}>
+                    Edit<span className="sr-only"> {location.name}</span>
+                  </Button>
+                )}
+              </span>
             </li>
           ))}
         </ul>

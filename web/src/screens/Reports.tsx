@@ -1,31 +1,28 @@
-// Valuation by category (chart and table), low stock and count variances, as the role allows.
+// Valuation by category (chart and table), waste by reason and usage over a period, low stock and count
+// variances, as the role allows; every report downloads as CSV.
 import { useQuery } from "@tanstack/react-query";
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useMemo } from "react";
 import { api, unwrap } from "../api/client";
+import { CsvDownload } from "../components/CsvDownload";
+import { ReportSection } from "../components/ReportSection";
 import { ErrorMessage, Loading, Screen } from "../components/ui";
+import { ValueTable } from "../components/ValueTable";
 import { money, qty, when } from "../lib/format";
 import { reportsFor, type Role } from "../lib/nav";
 import { formErrors } from "../lib/problems";
+import { PeriodReports } from "./PeriodReports";
 
-const ValuationChart = lazy(() => import("../components/ValuationChart"));
+const BarChart = lazy(() => import("../components/BarChart"));
 
 export default function Reports({ role }: { role: Role }) {
   const allowed = reportsFor(role);
   return (
     <Screen title="Reports">
       {allowed.includes("valuation") && <Valuation />}
+      {allowed.includes("waste") && <PeriodReports />}
       {allowed.includes("low-stock") && <LowStock />}
       {allowed.includes("variance") && <Variances />}
     </Screen>
-  );
-}
-
-function Section({ title, children }: { title: string; children: React.ReactNode }) {
-  return (
-    <section aria-label={title} className="space-y-3 rounded-md border border-stone-300 bg-white p-3">
-      <h2 className="text-xl font-semibold">{title}</h2>
-      {children}
-    </section>
   );
 }
 
@@ -35,12 +32,16 @@ function Valuation() {
     queryFn: async () =>
       unwrap(await api.GET("/v1/reports/valuation", { params: { query: { group_by: "category" } } })),
   });
+  const groups = report.data?.group_by === "category" ? report.data.groups : [];
+  const bars = useMemo(() => groups.map((g) => ({ label: g.category ?? "No category", value: g.value })), [groups]);
   if (report.isError) return <ErrorMessage errors={formErrors(report.error)} />;
   if (!report.data) return <Loading what="the valuation" />;
   const data = report.data;
-  const groups = data.group_by === "category" ? data.groups : [];
   return (
-    <Section title="Stock value by category">
+    <ReportSection
+      title="Stock value by category"
+      actions={<CsvDownload path="/v1/reports/valuation" what="stock value by category" query={{ group_by: "category" }} />}
+    >
       <p className="text-lg">
         Total <span className="font-semibold tabular-nums">{money(data.total_value)}</span>
         {data.uncosted_items > 0 && (
@@ -48,25 +49,10 @@ function Valuation() {
         )}
       </p>
       <Suspense fallback={<Loading what="the chart" />}>
-        <ValuationChart groups={groups} />
+        <BarChart title="Stock value by category" bars={bars} />
       </Suspense>
-      <table className="w-full text-left">
-        <thead>
-          <tr className="border-b border-stone-300 text-sm">
-            <th className="py-2">Category</th>
-            <th className="py-2 text-right">Value</th>
-          </tr>
-        </thead>
-        <tbody>
-          {groups.map((g) => (
-            <tr key={g.category ?? ""} className="border-b border-stone-100">
-              <td className="py-2 break-words">{g.category ?? "No category"}</td>
-              <td className="py-2 text-right tabular-nums">{money(g.value)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </Section>
+      <ValueTable name="Stock value by category, as a table" heading="Category" bars={bars} />
+    </ReportSection>
   );
 }
 
@@ -78,7 +64,7 @@ function LowStock() {
   if (report.isError) return <ErrorMessage errors={formErrors(report.error)} />;
   if (!report.data) return <Loading what="low stock" />;
   return (
-    <Section title="Low stock">
+    <ReportSection title="Low stock" actions={<CsvDownload path="/v1/reports/low-stock" what="low stock" />}>
       {report.data.data.length === 0 ? (
         <p>Nothing is below its minimum.</p>
       ) : (
@@ -105,21 +91,25 @@ function LowStock() {
           </tbody>
         </table>
       )}
-    </Section>
+    </ReportSection>
   );
 }
 
 function Variances() {
-  const since = new Date(Date.now() - 7 * 24 * 3600 * 1000).toISOString();
+  // Fixed when the screen opens, so the query key (and the CSV) stay the same while it is shown.
+  const since = useMemo(() => new Date(Date.now() - 7 * 24 * 3600 * 1000).toISOString(), []);
   const report = useQuery({
-    queryKey: ["reports", "variance"],
+    queryKey: ["reports", "variance", since],
     queryFn: async () =>
       unwrap(await api.GET("/v1/reports/variance", { params: { query: { since, limit: 50 } } })),
   });
   if (report.isError) return <ErrorMessage errors={formErrors(report.error)} />;
   if (!report.data) return <Loading what="variances" />;
   return (
-    <Section title="Count variances, last 7 days">
+    <ReportSection
+      title="Count variances, last 7 days"
+      actions={<CsvDownload path="/v1/reports/variance" what="count variances" query={{ since }} />}
+    >
       {report.data.data.length === 0 ? (
         <p>No counts in the last 7 days.</p>
       ) : (
@@ -140,6 +130,6 @@ function Variances() {
           ))}
         </ul>
       )}
-    </Section>
+    </ReportSection>
   );
 }

@@ -3,6 +3,7 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import { categoriesOf, useItems, useLocations } from "../api/queries";
+import { CsvDownload } from "../components/CsvDownload";
 import { Checkbox, ErrorMessage, LoadMore, Loading, Screen, SelectField } from "../components/ui";
 import { qty } from "../lib/format";
 import { formErrors } from "../lib/problems";
@@ -46,7 +47,10 @@ export default function Stock() {
 
   const rows = stock.data?.pages.flatMap((page) => page.data) ?? [];
   return (
-    <Screen title="Stock">
+    <Screen
+      title="Stock"
+      actions={<CsvDownload path="/v1/stock" what="stock" query={{ ...filters, below_min: belowOnly || undefined }} />}
+    >
       <div className="grid gap-3 sm:grid-cols-3">
         <SelectField
           label="Location"

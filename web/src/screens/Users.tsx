@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, idempotencyKey, unwrap } from "../api/client";
 import type { components } from "../api/schema";
+import { CsvDownload } from "../components/CsvDownload";
 import { Button, Checkbox, ErrorMessage, Field, Loading, Screen, SelectField } from "../components/ui";
 import type { Role } from "../lib/nav";
 import { formErrors } from "../lib/problems";
@@ -23,7 +24,15 @@ export default function Users() {
   const [editing, setEditing] = useState<User | "new" | null>(null);
   if (editing) return <UserForm user={editing === "new" ? null : editing} onDone={() => setEditing(null)} />;
   return (
-    <Screen title="Users" actions={<Button onClick={() => setEditing("new")}>New user</Button>}>
+    <Screen
+      title="Users"
+      actions={
+        <span className="flex flex-wrap gap-2">
+          <CsvDownload path="/v1/users" what="users" />
+          <Button onClick={() => setEditing("new")}>New user</Button>
+        </span>
+      }
+    >
       {users.isError && <ErrorMessage errors={formErrors(users.error)} />}
       {users.isPending ? (
         <Loading what="users" />
