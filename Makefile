@@ -56,7 +56,8 @@ web-client: $(WEB_DEPS)
 	$(BIN)/python -m neuropilot.webclient > .neuropilot/openapi.json
 	$(NPM) run client --silent
 
-# Phone-sized pictures of the stock, reports and count screens (docs/screenshots/), from a real server with demo data.
+# Phone-sized pictures of the stock, reports, waste, count and order screens (docs/screenshots/), from a real server
+# with demo data.
 screenshots: install
 	$(BIN)/python -m tests.web.screenshots docs/screenshots
 

@@ -18,7 +18,9 @@ One run, on one machine, against one throwaway database:
    as the counter): pgbench running the API's own transaction (bench/pgbench/*.sql, as the app role,
    -n -M prepared -c 16 -j 2) as the ceiling; wrk (bench/load/*.lua, -t2 -c64, 5 s warm-up, then
    20 s measured, --latency) against NeuroPilot; and against the Express peer from ../shared/bench
-   when that directory exists (copied to a temporary directory, npm ci, its own tokens).
+   when that directory exists (copied to a temporary directory, npm ci, its own tokens). Then issue
+   16's rows (bench/scenarios.py: count burst, stock page, suggested order on a database of its own),
+   each against its own pgbench ceiling, with their own correctness checks.
 5. CPU cores used during each measured window (from /proc): total, postgres, the server under test,
    the load generator, and everything else ("other": another job on the box; >= 0.10 cores and the
    row is contaminated: it is rerun once, then flagged).
@@ -57,7 +59,7 @@ import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from bench import scenarios
 from neuropilot.queries import Query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -409,8 +412,10 @@ def url(dsn: str) -> str:
     return f"postgresql://{p['user']}:{p['password']}@{p['host']}:{p['port']}/{p['dbname']}"
 
 
-def build(db: Database, workdir: Path, checks: Checks) -> tuple[Path, Path]:
-    """Schema by `neuropilot migrate`, data by bench/seed.sql; the ids the write load draws from."""
+def build(db: Database, workdir: Path, checks: Checks, order: bool) -> tuple[Path, Path, Path]:
+    """Schema by `neuropilot migrate`, data by bench/seed.sql and the count burst's session
+    (bench/scenarios.py); the ids the write load draws from. order: also an empty copy of the migrated
+    database for the suggested order's own data (seeded by scenarios.seed_order_database)."""
     started = time.monotonic()
     env = clean_env() | {"MIGRATOR_DATABASE_URL": url(db.owner_dsn), "NEUROPILOT_APP_ROLE": APP_ROLE}
     done = subprocess.run(
@@ -418,8 +423,16 @@ def build(db: Database, workdir: Path, checks: Checks) -> tuple[Path, Path]:
     )
     if done.returncode != 0:
         raise BenchError(f"neuropilot migrate failed:\n{done.stdout}{done.stderr}")
+    if order:  # before anything connects to the new database: it is the template
+        with psycopg.connect(db.superuser_dsn, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("create database {} template {} owner neuropilot_owner").format(
+                    sql.Identifier(scenarios.ORDER_DATABASE), sql.Identifier(DATABASE)
+                )
+            )
     with psycopg.connect(db.owner_dsn) as conn:
         conn.execute((HERE / "seed.sql").read_text().encode())
+        conn.execute(scenarios.COUNT_SESSION_SEED.encode())
     with psycopg.connect(db.owner_dsn, autocommit=True) as conn:
         conn.execute("vacuum (freeze, analyze)")
     with psycopg.connect(db.superuser_dsn, autocommit=True) as conn:
@@ -443,7 +456,20 @@ def build(db: Database, workdir: Path, checks: Checks) -> tuple[Path, Path]:
     )
     items.write_text("\n".join(item_ids) + "\n")
     locations.write_text("\n".join(location_ids) + "\n")
-    return items, locations
+    lines = workdir / "lines.txt"
+    lines.write_text("".join(f"{location} {item}\n" for location, item in scenarios.count_lines(db.owner_dsn)))
+    return items, locations, lines
+
+
+def in_database(db: Database, name: str) -> Database:
+    """The same cluster and roles, another database."""
+    return replace(
+        db,
+        superuser_dsn=make_conninfo(db.superuser_dsn, dbname=name),
+        socket_dsn=make_conninfo(db.socket_dsn, dbname=name),
+        owner_dsn=make_conninfo(db.owner_dsn, dbname=name),
+        app_dsn=make_conninfo(db.app_dsn, dbname=name),
+    )
 
 
 # --------------------------------------------------------------------------------------------- servers
@@ -464,6 +490,7 @@ class Target:
     proc: subprocess.Popen[bytes]
     log: Path
     workers: Callable[[], list[int]]
+    mint: Callable[[str, str], str]  # a token for (user id, role)
     rss: list[float] = field(default_factory=list)
 
 
@@ -508,7 +535,14 @@ def tail(path: Path, lines: int = 30) -> str:
 
 
 def start_neuropilot(
-    procs: Processes, db: Database, workdir: Path, workers: int, pool: int, command: str | None, extra_env: list[str]
+    procs: Processes,
+    db: Database,
+    workdir: Path,
+    workers: int,
+    pool: int,
+    command: str | None,
+    extra_env: list[str],
+    name: str = "neuropilot",
 ) -> Target:
     kid, secret = f"bench-{secrets.token_hex(3)}", secrets.token_urlsafe(48)
     port = free_port()
@@ -520,7 +554,7 @@ def start_neuropilot(
         "NEUROPILOT_RATE_LIMIT_IP_PER_MIN": "0",
         "NEUROPILOT_RATE_LIMIT_USER_PER_MIN": "0",
         "NEUROPILOT_POOL_MAX_SIZE": str(pool),
-        "NEUROPILOT_DATA_DIR": str(workdir / "np-data"),
+        "NEUROPILOT_DATA_DIR": str(workdir / f"{name}-data"),
         "NEUROPILOT_WORKERS": str(workers),
         "NEUROPILOT_SHUTDOWN_GRACE_S": "5",
         "HOST": "127.0.0.1",
@@ -530,26 +564,30 @@ def start_neuropilot(
     args = [sys.executable, "-m", "neuropilot", "serve"]
     if command:  # an experiment: another server for the same app, e.g. granian
         args = shlex.split(command.format(python=sys.executable, host="127.0.0.1", port=port, workers=workers))
-    log = workdir / "neuropilot.log"  # uvicorn's own lines and the app's JSON line per request
-    proc = procs.start("neuropilot", args, log, env=env, cwd=ROOT)
+    log = workdir / f"{name}.log"  # uvicorn's own lines and the app's JSON line per request
+    proc = procs.start(name, args, log, env=env, cwd=ROOT)
+
+    def mint(user: str, role: str) -> str:
+        now = int(time.time())
+        claims = {"sub": user, "email": f"{user[-4:]}@bench.test", "role": role, "iat": now, "exp": now + 4 * 3600}
+        return jwt.encode(claims | {"jti": uuid.uuid4().hex}, secret, algorithm="HS256", headers={"kid": kid})
 
     def minted(role: str) -> str:
-        now = int(time.time())
-        claims = {"sub": USERS[role], "email": f"{role}@bench.test", "role": role, "iat": now, "exp": now + 4 * 3600}
-        return jwt.encode(claims | {"jti": uuid.uuid4().hex}, secret, algorithm="HS256", headers={"kid": kid})
+        return mint(USERS[role], role)
 
     def worker_pids() -> list[int]:
         spawned = children(proc.pid)
         return [p for p in spawned if b"spawn_main" in _cmdline(p)] or spawned
 
     return Target(
-        f"neuropilot x{workers}",
+        f"neuropilot x{workers}" + ("" if name == "neuropilot" else f" ({name.removeprefix('neuropilot-')} db)"),
         f"http://127.0.0.1:{port}",
         minted("viewer"),
         minted("counter"),
         proc,
         log,
         worker_pids,
+        mint,
     )
 
 
@@ -616,10 +654,13 @@ def start_peer(procs: Processes, db: Database, workdir: Path, shared: Path, work
     log = workdir / "peer.log"
     proc = procs.start("peer", ["node", "server.js"], log, env=env, cwd=home)
 
-    def minted(role: str) -> str:
+    def mint(user: str, role: str) -> str:
         now = int(time.time())
-        claims = {"sub": USERS[role], "role": role, "iss": PEER_ISSUER, "aud": PEER_AUDIENCE}
+        claims = {"sub": user, "role": role, "iss": PEER_ISSUER, "aud": PEER_AUDIENCE}
         return jwt.encode(claims | {"iat": now, "exp": now + 4 * 3600}, secret, algorithm="HS256")
+
+    def minted(role: str) -> str:
+        return mint(USERS[role], role)
 
     return Target(
         f"express x{workers} (peer)",
@@ -629,6 +670,7 @@ def start_peer(procs: Processes, db: Database, workdir: Path, shared: Path, work
         proc,
         log,
         lambda: children(proc.pid),
+        mint,
     )
 
 
@@ -739,18 +781,25 @@ class Bench:
             row.attempts = attempt
         return row
 
-    def pgbench(self, pgbench: str, workload: str, db: Database) -> Row:
+    def pgbench(
+        self, pgbench: str, workload: str, db: Database, clients: int = 0, define: dict[str, str] | None = None
+    ) -> Row:
+        """pgbench running bench/pgbench/<workload>.sql as the app role; define: its -D variables."""
+        clients = clients or self.plan.pgb_clients
+        threads = min(self.plan.pgb_threads, clients)
+
         def measure() -> Row:
             wait_quiet(self.roles, self.plan.quiet_wait)
             prefix = self.workdir / f"pgblog-{workload}"
             for old in self.workdir.glob(f"pgblog-{workload}.*"):
                 old.unlink()
             p = self.plan
-            args = [pgbench, "-n", "-M", "prepared", "-c", str(p.pgb_clients), "-j", str(p.pgb_threads)]
+            args = [pgbench, "-n", "-M", "prepared", "-c", str(clients), "-j", str(threads)]
             args += ["-T", str(p.duration), "-f", str(HERE / "pgbench" / f"{workload}.sql"), "-l"]
+            args += [f"-D{name}={value}" for name, value in (define or {}).items()]
             # The API's connections carry statement_timeout (db.py _connect_options); so do pgbench's.
             args += [f"--log-prefix={prefix}", url(db.app_dsn) + "?options=-c%20statement_timeout%3D5000"]
-            say(f"pgbench {workload}: -M prepared -c {p.pgb_clients} -j {p.pgb_threads} -T {p.duration} (app role)")
+            say(f"pgbench {workload}: -M prepared -c {clients} -j {threads} -T {p.duration} (app role)")
             log = self.out / f"pgbench-{workload}.txt"
             log.unlink(missing_ok=True)
             cpu = self.sampled("pgbench", args, log, None)
@@ -763,7 +812,7 @@ class Bench:
                 for line in path.read_text().splitlines()
                 if len(parts := line.split()) > 2 and parts[2].isdigit()
             )
-            row = Row(workload, "pgbench (app role, RLS)", p.pgb_clients, float(tps.group(1)) if tps else 0.0)
+            row = Row(workload, "pgbench (app role, RLS)", clients, float(tps.group(1)) if tps else 0.0)
             row.p50, row.p99 = percentile(latencies, 50), percentile(latencies, 99)
             row.errors, row.cpu = int(failed.group(1)) if failed else None, cpu
             if not tps:
@@ -772,15 +821,18 @@ class Bench:
 
         return self.repeat(measure)
 
-    def wrk(self, wrk: str, workload: str, target: Target, env: dict[str, str]) -> Row:
+    def wrk(self, wrk: str, workload: str, target: Target, env: dict[str, str], conns: int = 0) -> Row:
+        """wrk running bench/load/<workload>.lua against target; env may carry its own NP_BENCH_TOKEN."""
         p = self.plan
+        conns = conns or p.conns
+        threads = min(p.threads, conns)
         script = str(HERE / "load" / f"{workload}.lua")
-        env = env | {"NP_BENCH_TOKEN": target.write_token if workload == "write" else target.read_token}
-        base = [wrk, "-t", str(p.threads), "-c", str(p.conns), "--timeout", "10s", "-s", script]
+        env = {"NP_BENCH_TOKEN": target.write_token if workload == "write" else target.read_token} | env
+        base = [wrk, "-t", str(threads), "-c", str(conns), "--timeout", "10s", "-s", script]
 
         def measure() -> Row:
             wait_quiet(self.roles, self.plan.quiet_wait)
-            say(f"wrk {workload} -> {target.name}: {p.warmup} s warm-up, then -t{p.threads} -c{p.conns} {p.duration} s")
+            say(f"wrk {workload} -> {target.name}: {p.warmup} s warm-up, then -t{threads} -c{conns} {p.duration} s")
             warm = self.workdir / "wrk-warmup.txt"
             run_bounded(self.procs, "wrk", [*base, "-d", f"{p.warmup}s", target.base], warm, p.warmup + 30, env=env)
             log = self.out / f"wrk-{workload}-{target.name.split()[0]}.txt"
@@ -788,7 +840,7 @@ class Bench:
             args = [*base, "-d", f"{p.duration}s", "--latency", target.base]
             cpu = self.sampled("wrk", args, log, target.proc.pid, env=env)
             target.rss = [rss_mb(pid) for pid in target.workers()]
-            row = Row(workload, target.name, p.conns, cpu=cpu)
+            row = Row(workload, target.name, conns, cpu=cpu)
             found = re.search(r"^NP_BENCH_RESULT (\{.*\})$", log.read_text(errors="replace"), re.MULTILINE)
             if found is None:
                 say(f"wrk printed no result:\n{tail(log)}")
@@ -1238,6 +1290,20 @@ def per_request(row: Row, role: str) -> str:
     return f"{cores / row.rps * 1000:.2f}" if row.rps and cores >= 0.01 else "-"
 
 
+def failures(log: Path) -> list[str]:
+    """What the server's request log holds beyond 2xx: "<status> <method> <route> x<n>", most first
+    (wrk counts them in errors but cannot say which)."""
+    seen: Counter[str] = Counter()
+    with contextlib.suppress(OSError), log.open(errors="replace") as lines:
+        for line in lines:
+            if '"status": 2' in line or '"event": "request"' not in line:
+                continue
+            with contextlib.suppress(ValueError):
+                entry = json.loads(line)
+                seen[f"{entry.get('status')} {entry.get('method')} {entry.get('route')}"] += 1
+    return [f"{what} x{n}" for what, n in seen.most_common(8)]
+
+
 def report(rows: list[Row], header: list[str], targets: list[Target], checks: Checks) -> str:
     out = [*header, ""]
     out.append(
@@ -1254,13 +1320,11 @@ def report(rows: list[Row], header: list[str], targets: list[Target], checks: Ch
             f"{'-' if r.errors is None else r.errors:>6} {per_request(r, 'app'):>14} {per_request(r, 'pg'):>5}  "
             f"{cpu}{flag}{again}"
         )
-    by = {(r.workload, r.target): r for r in rows}
-    np = next((t.name for t in targets if t.name.startswith("neuropilot")), None)
-    peer = next((t.name for t in targets if "peer" in t.name), None)
     ratios = []
-    for workload in ("read", "write"):
-        mine, ceiling = by.get((workload, np or "")), by.get((workload, "pgbench (app role, RLS)"))
-        other = by.get((workload, peer or ""))
+    for workload in dict.fromkeys(r.workload for r in rows):
+        mine = next((r for r in rows if r.workload == workload and r.target.startswith("neuropilot")), None)
+        ceiling = next((r for r in rows if r.workload == workload and r.target.startswith("pgbench")), None)
+        other = next((r for r in rows if r.workload == workload and "peer" in r.target), None)
         cells = [f"{workload:<8}"]
         cells.append(f"NP/pgbench req/s {mine.rps / ceiling.rps:5.2f}" if mine and ceiling and ceiling.rps else "")
         if mine and other and other.rps:
@@ -1271,6 +1335,16 @@ def report(rows: list[Row], header: list[str], targets: list[Target], checks: Ch
             ratios.append("  ".join(c for c in cells if c))
     if ratios:
         out += ["", "ratios:", *("  " + line for line in ratios)]
+    burst = next((r for r in rows if r.workload == "count" and r.target.startswith("neuropilot")), None)
+    if burst is not None:
+        met = burst.p99 is not None and burst.p99 < scenarios.COUNT_TARGET_P99_MS and not burst.errors
+        out.append(
+            f"count burst (PUT /v1/count-sessions/{{id}}/lines, 4 counters, {scenarios.LINES} lines, c{burst.conc}): "
+            f"p99 {fmt(burst.p99)} ms, target < {scenarios.COUNT_TARGET_P99_MS:.0f} ms: " + ("MET" if met else "MISSED")
+        )
+    for t in targets:
+        if t.name.startswith("neuropilot") and (failed := failures(t.log)):
+            out.append(f"{t.name} non-2xx answers (the checks' own 401/403s included): " + ", ".join(failed))
     rss = [f"{t.name} {max(t.rss):.0f} MB" for t in targets if t.rss]
     if rss:
         out.append("max RSS per worker after the load: " + ", ".join(rss))
@@ -1287,12 +1361,83 @@ def report(rows: list[Row], header: list[str], targets: list[Target], checks: Ch
 # --------------------------------------------------------------------------------------------- main
 
 
+class OrderSetup:
+    """The suggested order's database (bench/ordering.py's data), seeded on creation, and the server on it."""
+
+    def __init__(self, main: Database) -> None:
+        self.db = in_database(main, scenarios.ORDER_DATABASE)
+        self.manager, self.expected = scenarios.seed_order_database(self.db.owner_dsn, say)
+        self.target: Target | None = None
+        with psycopg.connect(main.superuser_dsn, autocommit=True) as conn:
+            conn.execute("checkpoint")  # 1M rows of WAL: not a checkpoint in the middle of a measured row
+
+
+def scenario_checks(
+    np: Target,
+    order: OrderSetup | None,
+    lines: Path,
+    location: str,
+    db: Database,
+    workloads: list[str],
+    checks: Checks,
+) -> dict[str, str]:
+    """Issue 16's correctness checks; the count burst's wrk environment (its four counters' tokens)."""
+
+    def on(target: Target) -> scenarios.Call:
+        return lambda method, path, token, body: request(target.base, method, path, token, body)
+
+    counters = [np.mint(user, "counter") for user in scenarios.COUNTERS]
+    if "count" in workloads:
+        session = [(line.split()[0], line.split()[1]) for line in lines.read_text().splitlines()]
+        scenarios.count_checks(on(np), counters, np.read_token, session, checks.add)
+    if "stock" in workloads:
+        scenarios.stock_checks(on(np), np.read_token, db.owner_dsn, location, checks.add)
+    if order is not None and order.target is not None:
+        manager = order.target.mint(order.manager, "manager")
+        scenarios.order_checks(on(order.target), manager, order.target.read_token, order.expected, checks.add)
+    tokens = ",".join(counters)
+    return {"NP_BENCH_LINES": str(lines), "NP_BENCH_SESSION": scenarios.SESSION_ID, "NP_BENCH_TOKENS": tokens}
+
+
+def measure_workload(
+    bench: Bench,
+    workload: str,
+    wrk: str,
+    pgbench: str | None,
+    db: Database,
+    targets: list[Target],
+    order: OrderSetup | None,
+    env: dict[str, str],
+) -> list[Row]:
+    """A workload's rows: its pgbench ceiling, then wrk against each server that serves it (the peer
+    serves issue 7's two only; the suggested order runs on its own database and server)."""
+    rows = []
+    if workload == "order":
+        assert order is not None and order.target is not None
+        conns = scenarios.ORDER_CONNS
+        if pgbench:
+            rows.append(bench.pgbench(pgbench, workload, order.db, conns, {"manager": order.manager}))
+        token = order.target.mint(order.manager, "manager")
+        rows.append(bench.wrk(wrk, workload, order.target, env | {"NP_BENCH_TOKEN": token}, conns))
+        return rows
+    if pgbench:
+        rows.append(bench.pgbench(pgbench, workload, db))
+    served = targets if workload in ("read", "write") else targets[:1]
+    return rows + [bench.wrk(wrk, workload, target, env) for target in served]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.http", description=__doc__.split("\n\n")[0])
     p.add_argument("--workers", type=int, default=NCPU, help="server worker processes (default: cores)")
     p.add_argument("--pool-size", type=int, default=10, help="database connections per worker (default 10)")
     p.add_argument("--duration", type=int, default=20, help="measured seconds per row (default 20)")
     p.add_argument("--warmup", type=int, default=5, help="wrk warm-up seconds (default 5)")
+    p.add_argument(
+        "--scenario-duration",
+        type=int,
+        default=10,
+        help="measured seconds per row of count, stock and order (default 10; warm-up at most 3)",
+    )
     p.add_argument("--conns", type=int, default=64, help="wrk connections (default 64)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     p.add_argument("--pgbench-clients", type=int, default=16)
@@ -1300,7 +1445,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-pgbench", action="store_true", help="skip the database-ceiling rows")
     p.add_argument("--peer", choices=["auto", "on", "off"], default="auto", help="the Express peer (auto: if found)")
     p.add_argument("--peer-dir", help="the shared bench directory holding peer-express/ (default ../shared/bench)")
-    p.add_argument("--workload", choices=["read", "write", "both", "none"], default="both")
+    p.add_argument(
+        "--workload",
+        default="all",
+        help=f"comma-separated, of {', '.join(WORKLOADS)}; or all (default), both (read,write) or none",
+    )
     p.add_argument("--micro", action="store_true", help="then time single pieces of a request (JWT, log line, …)")
     p.add_argument("--retries", type=int, default=1, help="remeasure a contaminated row this many times (default 1)")
     p.add_argument("--quiet-wait", type=float, default=60, help="seconds to wait for a quiet box per row (default 60)")
@@ -1317,9 +1466,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--np-env", action="append", default=[], metavar="KEY=VALUE", help="experiments: extra env")
     args = p.parse_args(argv)
-    if args.duration < 6:
+    if min(args.duration, args.scenario_duration) < 6:
         p.error("--duration must be at least 6 s (CPU is sampled from 2 s in to 2 s before the end)")
+    named = {"all": ",".join(WORKLOADS), "both": "read,write", "none": ""}.get(args.workload, args.workload)
+    args.workloads = [w for w in named.split(",") if w]
+    if unknown := [w for w in args.workloads if w not in WORKLOADS]:
+        p.error(f"--workload: unknown {', '.join(unknown)} (known: {', '.join(WORKLOADS)})")
     return args
+
+
+# Issue 7's two rows, then issue 16's (bench/scenarios.py), in the table's order.
+WORKLOADS = ("read", "write", "count", "stock", "order")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1333,7 +1490,7 @@ def main(argv: list[str] | None = None) -> int:
         raise BenchError("pgbench is needed (postgresql-client), or run with --no-pgbench")
     shared = find_peer(args.peer, args.peer_dir)
     py_spy = args.py_spy or shutil.which("py-spy")
-    workloads = {"both": ["read", "write"], "none": []}.get(args.workload, [args.workload])
+    workloads: list[str] = args.workloads
     plan = Plan(
         args.duration, args.warmup, args.conns, args.threads, args.pgbench_clients, args.pgbench_threads,
         args.retries, args.quiet_wait,
@@ -1350,8 +1507,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"throwaway PostgreSQL in {workdir}")
         db = postgres.start()
         say(f"PostgreSQL {db.version} up (postmaster {db.postmaster}); migrating and seeding")
-        items, locations = build(db, workdir, checks)
+        items, locations, session_lines = build(db, workdir, checks, "order" in workloads)
         first_item, first_location = items.read_text().split()[0], locations.read_text().split()[0]
+        order = OrderSetup(db) if "order" in workloads else None
         targets = [start_neuropilot(procs, db, workdir, args.workers, args.pool_size, args.np_cmd, args.np_env)]
         if shared is not None:
             peer_schema_check(db, checks)
@@ -1360,14 +1518,25 @@ def main(argv: list[str] | None = None) -> int:
             wait_ready(target)
             http_checks(target, first_item, first_location, checks)
             say(f"{target.name} ready on {target.base}")
+        if order is not None:  # the suggested order's own server, on its own database
+            order.target = start_neuropilot(
+                procs, order.db, workdir, args.workers, args.pool_size, args.np_cmd, args.np_env, "neuropilot-order"
+            )
+            wait_ready(order.target)
+            say(f"{order.target.name} ready on {order.target.base}")
         wrk_env = clean_env() | {"NP_BENCH_ITEMS": str(items), "NP_BENCH_LOCATIONS": str(locations)}
-        roles = Roles(postmaster=db.postmaster, idle_sessions={t.proc.pid for t in targets})
+        wrk_env |= scenario_checks(targets[0], order, session_lines, first_location, db, workloads, checks)
+        servers = targets + ([order.target] if order and order.target else [])
+        roles = Roles(postmaster=db.postmaster, idle_sessions={t.proc.pid for t in servers})
         bench = Bench(procs, plan, workdir, out, roles)
+        # issue 16's rows are measured for less time, so that the whole run stays near 6 minutes
+        short = Bench(procs, replace(plan, duration=args.scenario_duration, warmup=min(plan.warmup, 3)), workdir,
+                      out, roles)  # fmt: skip
         rows: list[Row] = []
         for workload in workloads:
-            if pgbench and not args.no_pgbench:
-                rows.append(bench.pgbench(pgbench, workload, db))
-            rows.extend(bench.wrk(wrk, workload, target, wrk_env) for target in targets)
+            timed = bench if workload in ("read", "write") else short
+            load = None if args.no_pgbench else pgbench
+            rows += measure_workload(timed, workload, wrk, load, db, targets, order, wrk_env)
         header = [
             f"NeuroPilot HTTP benchmark {stamp}: {NCPU} cpu ({_cpu_model()}), PostgreSQL {db.version} (embedded, "
             f"127.0.0.1)",
@@ -1379,9 +1548,11 @@ def main(argv: list[str] | None = None) -> int:
             + f"pool {args.pool_size}/worker, NEUROPILOT_ENV=production, rate limits off"
             + (f"; peer: {shared / 'peer-express'} x{args.workers}, pool {args.pool_size}/worker" if shared else ""),
             f"wrk -t{args.threads} -c{args.conns} {args.duration} s (+{args.warmup} s warm-up); "
-            f"pgbench -n -M prepared -c {args.pgbench_clients} -j {args.pgbench_threads} -T {args.duration}",
+            f"pgbench -n -M prepared -c {args.pgbench_clients} -j {args.pgbench_threads} -T {args.duration}; "
+            f"count, stock and order rows {args.scenario_duration} s (+{min(args.warmup, 3)} s warm-up), "
+            f"order at -c{scenarios.ORDER_CONNS}",
         ]
-        text = report(rows, header, targets, checks)
+        text = report(rows, header, servers, checks)
         print(text, flush=True)
         (out / "summary.txt").write_text(text + "\n")
         if args.profile:
@@ -1398,8 +1569,8 @@ def main(argv: list[str] | None = None) -> int:
             lines = micro(db, items.read_text().split())
             print("\n".join(lines), flush=True)
             (out / "micro.txt").write_text("\n".join(lines) + "\n")
-        for target in targets:
-            (out / f"{target.name.split()[0]}.log").write_text(tail(target.log, 200) + "\n")
+        for target in servers:
+            (out / f"{target.log.stem}.log").write_text(tail(target.log, 200) + "\n")
         say(f"results in {out}")
         return 1 if checks.failed else 0
     except BenchError as exc:

@@ -136,6 +136,7 @@ def seed(owner: psycopg.Connection) -> None:
     while have < MOVEMENTS:
         n = min(CHUNK, MOVEMENTS - have)
         owner.execute(MOVEMENT_ROWS, {"items": ITEMS, "locations": LOCATIONS, "offset": have, "n": n})
+        owner.execute("vacuum stock_level")  # as autovacuum would between weeks of movements (see usage.grow)
         have += n
     owner.execute("vacuum analyze")
 

@@ -1,3 +1,7 @@
+-- noqa: disable=RF02
+-- (sqlfluff's placeholder templater turns %(name)s into a bare name, which RF02 takes for an
+-- unqualified column.)
+
 -- name: ListUsage :many
 -- Per item, over all locations: on-hand as of since (opening) and as of until (closing) by the
 -- ledger rule of sql/schema/0006 (the last count at or before the time, by counted_at then id, plus
@@ -8,8 +12,11 @@
 --
 -- How, without reading the whole ledger: stock_level holds each pair's on-hand now and its last
 -- count. When that count is at or before a time t, on-hand as of t is on_hand minus what moved
--- after t (one scan of the movements after since). Only a pair counted after t needs its history:
--- its last count at or before t and the movements between that count and t (two index probes).
+-- after t (one scan of the movements after since, aggregated per pair). Only a pair counted after t
+-- needs its history: its last count at or before t plus the movements between that count and t, or
+-- (never counted by then) all its movements up to t; each is a scalar sub-select, run for those
+-- pairs only. Every pair is visited once (stock_level hashed against the period's movements) and
+-- summed per item once (docs/performance.md, "Session 4").
 with later as (
     select
         m.item_id,
@@ -26,100 +33,90 @@ with later as (
     group by m.item_id, m.location_id
 ),
 
--- Pairs counted after since: on-hand as of since from the last count at or before it (c1) and the
--- movements between the two (d1); likewise as of until (c2, d2) for pairs counted after until.
-history as (
+-- One row per pair with a stock_level row or a movement in the period (a full join: a movement's
+-- pair always has a stock_level row, but the report does not depend on it). The history branch's
+-- count is an inner row of its own sub-select, so both bounds of the movement scan are index
+-- conditions of idx_movement_item_location_time, however long the pair's history.
+pairs as (
     select
-        s.item_id,
-        s.location_id,
-        s.on_hand,
-        coalesce(c1.qty_on_hand, 0) + coalesce(d1.qty, 0) as opening,
-        -- a parameter, not a column (sqlfluff reads %(until)s as one):
+        coalesce(s.item_id, l.item_id) as item_id,
         case
-            when s.last_count_at > %(until)s then coalesce(c2.qty_on_hand, 0) + coalesce(d2.qty, 0)  -- noqa: RF02
-        end as closing
+            when s.last_count_at > %(since)s  -- noqa: RF02
+                then coalesce(
+                    (
+                        select
+                            c.qty_on_hand + coalesce((
+                                select sum(m.qty) from movement as m
+                                where
+                                    m.item_id = s.item_id
+                                    and m.location_id = s.location_id
+                                    and m.created_at > c.counted_at
+                                    and m.created_at <= %(since)s
+                            ), 0)
+                        from (
+                            select k.qty_on_hand, k.counted_at from inventory_count as k
+                            where k.item_id = s.item_id and k.location_id = s.location_id and k.counted_at <= %(since)s
+                            order by k.counted_at desc, k.id desc
+                            limit 1
+                        ) as c
+                    ),
+                    (
+                        select coalesce(sum(m.qty), 0) from movement as m
+                        where m.item_id = s.item_id and m.location_id = s.location_id and m.created_at <= %(since)s
+                    )
+                )
+            else coalesce(s.on_hand, 0) - coalesce(l.after_since, 0)
+        end as opening,
+        case
+            when s.last_count_at > %(until)s  -- noqa: RF02
+                then coalesce(
+                    (
+                        select
+                            c.qty_on_hand + coalesce((
+                                select sum(m.qty) from movement as m
+                                where
+                                    m.item_id = s.item_id
+                                    and m.location_id = s.location_id
+                                    and m.created_at > c.counted_at
+                                    and m.created_at <= %(until)s
+                            ), 0)
+                        from (
+                            select k.qty_on_hand, k.counted_at from inventory_count as k
+                            where k.item_id = s.item_id and k.location_id = s.location_id and k.counted_at <= %(until)s
+                            order by k.counted_at desc, k.id desc
+                            limit 1
+                        ) as c
+                    ),
+                    (
+                        select coalesce(sum(m.qty), 0) from movement as m
+                        where m.item_id = s.item_id and m.location_id = s.location_id and m.created_at <= %(until)s
+                    )
+                )
+            else coalesce(s.on_hand, 0) - coalesce(l.after_until, 0)
+        end as closing,
+        coalesce(l.received, 0) as received,
+        coalesce(l.used, 0) as used,
+        coalesce(l.wasted, 0) as wasted,
+        coalesce(l.adjusted, 0) as adjusted,
+        coalesce(l.moves, 0) as moves
     from stock_level as s
-    left join lateral (
-        select k.qty_on_hand, k.counted_at from inventory_count as k
-        where k.item_id = s.item_id and k.location_id = s.location_id and k.counted_at <= %(since)s
-        order by k.counted_at desc, k.id desc
-        limit 1
-    ) as c1 on true
-    left join lateral (
-        select sum(m.qty) as qty from movement as m
-        where
-            m.item_id = s.item_id
-            and m.location_id = s.location_id
-            and m.created_at > coalesce(c1.counted_at, '-infinity')
-            and m.created_at <= %(since)s
-    ) as d1 on true
-    left join lateral (
-        select k.qty_on_hand, k.counted_at from inventory_count as k
-        where
-            s.last_count_at > %(until)s
-            and k.item_id = s.item_id
-            and k.location_id = s.location_id
-            and k.counted_at <= %(until)s
-        order by k.counted_at desc, k.id desc
-        limit 1
-    ) as c2 on true
-    left join lateral (
-        select sum(m.qty) as qty from movement as m
-        where
-            s.last_count_at > %(until)s
-            and m.item_id = s.item_id
-            and m.location_id = s.location_id
-            and m.created_at > coalesce(c2.counted_at, '-infinity')
-            and m.created_at <= %(until)s
-    ) as d2 on true
-    where s.last_count_at > %(since)s  -- noqa: RF02
+    full join later as l on s.item_id = l.item_id and s.location_id = l.location_id
 ),
 
--- Per item: on-hand now less what moved after since (after until), corrected for the pairs whose
--- history was needed; every join below is per item (10k rows), not per location (120k).
-now_held as (
-    select s.item_id, sum(s.on_hand) as on_hand
-    from stock_level as s
-    group by s.item_id
-),
-
-moved as (
+-- Materialized: otherwise the report's filter (opening <> 0 or …) is pushed into this aggregate as a
+-- second copy of sum(opening), whose history sub-selects then run twice per pair.
+per_item as materialized (
     select
-        l.item_id,
-        sum(l.after_since) as after_since,
-        sum(l.after_until) as after_until,
-        sum(l.received) as received,
-        sum(l.used) as used,
-        sum(l.wasted) as wasted,
-        sum(l.adjusted) as adjusted,
-        sum(l.moves) as moves
-    from later as l
-    group by l.item_id
-),
-
-corrected as (
-    select
-        h.item_id,
-        sum(h.opening - (h.on_hand - coalesce(l.after_since, 0))) as opening,
-        coalesce(sum(h.closing - (h.on_hand - coalesce(l.after_until, 0))), 0) as closing
-    from history as h
-    left join later as l on h.item_id = l.item_id and h.location_id = l.location_id
-    group by h.item_id
-),
-
-per_item as (
-    select
-        n.item_id,
-        n.on_hand - coalesce(d.after_since, 0) + coalesce(c.opening, 0) as opening,
-        n.on_hand - coalesce(d.after_until, 0) + coalesce(c.closing, 0) as closing,
-        coalesce(d.received, 0) as received,
-        coalesce(d.used, 0) as used,
-        coalesce(d.wasted, 0) as wasted,
-        coalesce(d.adjusted, 0) as adjusted,
-        coalesce(d.moves, 0) as moves
-    from now_held as n
-    left join moved as d on n.item_id = d.item_id
-    left join corrected as c on n.item_id = c.item_id
+        p.item_id,
+        sum(p.opening) as opening,
+        sum(p.closing) as closing,
+        sum(p.received) as received,
+        sum(p.used) as used,
+        sum(p.wasted) as wasted,
+        sum(p.adjusted) as adjusted,
+        sum(p.moves) as moves
+    from pairs as p
+    group by p.item_id
 )
 
 select

@@ -142,3 +142,29 @@ def test_only_the_app_role_may_call_them(db: Db, app: psycopg.Connection, functi
         (function, db.app_role, function, function),
     ).fetchone()
     assert row == (False, True, False)
+
+
+def test_an_unknown_item_and_location_name_the_item(app: psycopg.Connection, owner: psycopg.Connection) -> None:
+    """The item is checked first, as the API's 422 names $.item_id before $.location_id."""
+    me, before = str(USER_IDS["counter"]), counts(owner)
+    unknown = uuid.UUID("00000000-0000-4000-8000-00000000dead")
+    assert rows(app, COUNT, (me, "counter", unknown, unknown, "1", None)) == [(unknown, None, None, "item")]
+    assert counts(owner) == before
+
+
+def test_the_count_sets_stock_level_inside_its_statement(app: psycopg.Connection, owner: psycopg.Connection) -> None:
+    """The stock_level trigger fires for the count written by the function's one query."""
+    me = str(USER_IDS["counter"])
+    ((count_id, _, _, refused),) = rows(app, COUNT, (me, "counter", SPARE_ITEM_ID, LOCATION_ID, "7.25", None))
+    level = owner.execute(
+        "select on_hand, last_count_id from stock_level where item_id = %s and location_id = %s",
+        (SPARE_ITEM_ID, LOCATION_ID),
+    ).fetchone()
+    assert (refused, level) == (None, (7.25, count_id))
+
+
+def test_current_app_user_id_is_inlined(app: psycopg.Connection) -> None:
+    """Policies and inserts call it on every write; inlined, it is an expression, not a nested query
+    planned on every call (sql/schema/0015)."""
+    plan = "\n".join(line for (line,) in app.execute("explain (verbose, costs off) select current_app_user_id()"))
+    assert "current_setting('app.user_id'" in plan and "current_app_user_id" not in plan

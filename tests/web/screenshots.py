@@ -1,7 +1,8 @@
 """`make screenshots`: phone-sized pictures of the console for the README, from the real app with demo data.
 
 Starts `neuropilot serve` on a throwaway embedded PostgreSQL (which creates the demo admin and demo data), signs
-in with Debian's Chromium at 360x740 and saves the stock, reports (both charts), waste and count screens as PNGs.
+in with Debian's Chromium at 360x740 and saves the stock, reports (both charts), waste, count and order screens as
+PNGs.
 """
 
 from __future__ import annotations
@@ -94,11 +95,15 @@ def main(out: Path) -> None:
                 page.wait_for_load_state("networkidle")
                 page.screenshot(path=str(out / "waste.png"))
                 count_screen(page, out / "count.png")
+                page.get_by_role("link", name="Order", exact=True).click()
+                expect(page.get_by_role("form", name=re.compile("^Suggested order from")).first).to_be_visible()
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(out / "order.png"))
                 browser.close()
         finally:
             proc.send_signal(2)  # Ctrl-C: serve stops the embedded PostgreSQL it started
             proc.wait(timeout=60)
-    print(f"wrote {out / 'stock.png'}, {out / 'reports.png'}, {out / 'waste.png'} and {out / 'count.png'}")
+    print(f"wrote stock, reports, waste, count and order PNGs to {out}")
 
 
 if __name__ == "__main__":

@@ -14,11 +14,11 @@ from tests.conftest import PASSWORD, ROLES
 from tests.web.conftest import Server, Watch, check_page, submitted_order, watched_page
 
 NAV = {
-    "admin": ["Count", "Stock", "Receive", "Waste", "Reports", "Items", "Locations", "Users", "Audit"],
-    "manager": ["Count", "Stock", "Receive", "Waste", "Reports", "Items", "Locations"],
+    "manager": ["Count", "Stock", "Receive", "Order", "Waste", "Reports", "Items", "Suppliers", "Locations"],
     "counter": ["Count", "Stock", "Waste", "Items", "Locations"],
     "viewer": ["Stock", "Reports", "Items", "Locations"],
 }
+NAV["admin"] = [*NAV["manager"], "Users", "Audit"]
 ALL_LINKS = ["Count", "Stock", "Receive", "Order", "Waste", "Reports", "Items", "Suppliers", "Locations", "Users"]
 
 

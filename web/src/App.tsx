@@ -10,9 +10,11 @@ import { SignIn } from "./screens/SignIn";
 const Count = lazy(() => import("./screens/Count"));
 const Stock = lazy(() => import("./screens/Stock"));
 const Receive = lazy(() => import("./screens/Receive"));
+const Order = lazy(() => import("./screens/Order"));
 const Waste = lazy(() => import("./screens/Waste"));
 const Reports = lazy(() => import("./screens/Reports"));
 const Items = lazy(() => import("./screens/Items"));
+const Suppliers = lazy(() => import("./screens/Suppliers"));
 const Locations = lazy(() => import("./screens/Locations"));
 const Users = lazy(() => import("./screens/Users"));
 const Audit = lazy(() => import("./screens/Audit"));
@@ -41,9 +43,11 @@ export function App() {
             <Route path="/count/*" element={<Count role={role} />} />
             <Route path="/stock" element={<Stock />} />
             <Route path="/receive" element={<Receive />} />
+            <Route path="/order" element={<Order />} />
             <Route path="/waste" element={<Waste />} />
             <Route path="/reports" element={<Reports role={role} />} />
             <Route path="/items" element={<Items role={role} />} />
+            <Route path="/suppliers" element={<Suppliers />} />
             <Route path="/locations" element={<Locations role={role} />} />
             <Route path="/users" element={<Users />} />
             <Route path="/audit" element={<Audit />} />

@@ -37,3 +37,9 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
 export function idempotencyKey(): string {
   return crypto.randomUUID();
 }
+
+/** The ETag of a GET just made (the version an edit's If-Match names), or the ApiError it answered. */
+export function etagOf(result: { data?: unknown; error?: unknown; response: Response }): string | undefined {
+  unwrap(result);
+  return result.response.headers.get("ETag") ?? undefined;
+}

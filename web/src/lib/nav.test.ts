@@ -5,14 +5,16 @@ const labels = (role: Parameters<typeof navFor>[0]) => navFor(role).map((entry) 
 
 describe("navigation by role (CONTRACT §4)", () => {
   it("shows each role only what it may use", () => {
-    expect(labels("admin")).toEqual(["Count", "Stock", "Receive", "Waste", "Reports", "Items", "Locations", "Users", "Audit"]);
-    expect(labels("manager")).toEqual(["Count", "Stock", "Receive", "Waste", "Reports", "Items", "Locations"]);
+    expect(labels("admin")).toEqual(["Count", "Stock", "Receive", "Order", "Waste", "Reports", "Items", "Suppliers", "Locations", "Users", "Audit"]);
+    expect(labels("manager")).toEqual(["Count", "Stock", "Receive", "Order", "Waste", "Reports", "Items", "Suppliers", "Locations"]);
     expect(labels("counter")).toEqual(["Count", "Stock", "Waste", "Items", "Locations"]);
     expect(labels("viewer")).toEqual(["Stock", "Reports", "Items", "Locations"]);
   });
 
   it("refuses a page typed into the address bar", () => {
     expect(mayOpen("counter", "/receive")).toBe(false);
+    expect(mayOpen("viewer", "/order")).toBe(false);
+    expect(mayOpen("counter", "/suppliers")).toBe(false);
     expect(mayOpen("manager", "/users")).toBe(false);
     expect(mayOpen("manager", "/audit/x")).toBe(false);
     expect(mayOpen("viewer", "/reports")).toBe(true);

@@ -17,9 +17,11 @@ export const NAV: readonly NavEntry[] = [
   { to: "/count", label: "Count", roles: COUNTERS },
   { to: "/stock", label: "Stock", roles: EVERYONE },
   { to: "/receive", label: "Receive", roles: MANAGERS },
+  { to: "/order", label: "Order", roles: MANAGERS },
   { to: "/waste", label: "Waste", roles: ["admin", "manager", "counter"] }, // counters find the spoiled tray (§15)
   { to: "/reports", label: "Reports", roles: ["admin", "manager", "viewer"] },
   { to: "/items", label: "Items", roles: EVERYONE },
+  { to: "/suppliers", label: "Suppliers", roles: MANAGERS },
   { to: "/locations", label: "Locations", roles: EVERYONE },
   { to: "/users", label: "Users", roles: ["admin"] },
   { to: "/audit", label: "Audit", roles: ["admin"] },
