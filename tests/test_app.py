@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from starlette.routing import Match
 
-from neuropilot.app import check_production, create_app
+from neuropilot.app import LiteralPaths, check_production, create_app
 from neuropilot.cli import main
 from neuropilot.config import ConfigError, Settings
 from neuropilot.routes import ROUTES
@@ -37,6 +38,18 @@ def test_production_refuses_unsafe_settings_saying_which(change: dict[str, str],
 def test_development_accepts_what_production_refuses(tmp_path: object) -> None:
     settings = Settings.from_env({"DATABASE_URL": "postgresql://app@db/np", "NEUROPILOT_DATA_DIR": str(tmp_path)})
     check_production(settings)
+
+
+def test_the_literal_path_lookup_finds_the_route_the_router_would() -> None:
+    router = create_app(Settings.from_env(GOOD)).router
+    assert isinstance(router.middleware_stack, LiteralPaths)
+    fixed = router.middleware_stack.by_path
+    assert fixed.keys() == {op.path for op in ROUTES if "{" not in op.path}
+    for path, route in fixed.items():
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"):
+            scope = {"type": "http", "path": path, "method": method, "root_path": ""}
+            first = next(r for r in router.routes if r.matches(scope)[0] is Match.FULL)
+            assert first is route, (method, path)
 
 
 def test_every_route_but_login_refresh_and_health_needs_a_role() -> None:
