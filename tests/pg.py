@@ -100,12 +100,17 @@ def _throwaway(dsn: str) -> None:
         conn.execute("select pg_reload_conf()")
 
 
+DROP_BATCH = 50  # about half a gigabyte of finished test databases waiting at most
+
+
 class Cluster:
     """One PostgreSQL server, with this run's roles and migrated template database.
 
     Each test's database is a clone of the template. CREATE and DROP DATABASE wait on the disk (WAL
     flushes, checkpoints) rather than the CPU, so one background thread makes the next clone while a test
-    runs and drops the databases tests are done with.
+    runs, and drops the databases tests are done with DROP_BATCH at a time: each DROP DATABASE forces a
+    checkpoint, which writes out every database still alive, so dropping one per test would write each
+    test's copy of the template to disk for nothing (PostgreSQL 15: 2-3x the whole suite's time).
     """
 
     def __init__(self, admin_dsn: str) -> None:
@@ -119,6 +124,7 @@ class Cluster:
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="np-test-databases")
         self._next: Future[str] | None = None
         self._drops: list[Future[None]] = []
+        self._done: list[str] = []
 
     def admin(self, dbname: str | None = None) -> psycopg.Connection:
         return psycopg.connect(make_conninfo(self.admin_dsn, **({"dbname": dbname} if dbname else {})), autocommit=True)
@@ -172,8 +178,20 @@ class Cluster:
         )
 
     def drop(self, name: str) -> None:
-        """Drops name in the background (its connections are closed by force); teardown waits for it."""
-        self._drops.append(self._background.submit(self._drop_now, name))
+        """Drops name later, in the background, with the next DROP_BATCH (its connections closed by force)."""
+        self._done.append(name)
+        self._drops.append(self._background.submit(self._disconnect, name))  # no backend left waiting
+        if len(self._done) >= DROP_BATCH:
+            batch, self._done = self._done, []
+            self._drops.append(self._background.submit(self._drop_all, batch))
+
+    def _disconnect(self, name: str) -> None:
+        with self.admin() as conn:
+            conn.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (name,))
+
+    def _drop_all(self, names: list[str]) -> None:
+        for name in names:
+            self._drop_now(name)
 
     def _drop_now(self, name: str) -> None:
         with self.admin() as conn:
