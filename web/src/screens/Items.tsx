@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { api, idempotencyKey, unwrap } from "../api/client";
 import { categoriesOf, useItems, type Item } from "../api/queries";
 import { CsvDownload } from "../components/CsvDownload";
+import { ItemPacks } from "../components/ItemPacks";
 import { Button, Checkbox, ErrorMessage, Field, Loading, Screen, SelectField } from "../components/ui";
 import { money, qty } from "../lib/format";
 import { managesCatalog, type Role } from "../lib/nav";
@@ -14,9 +15,11 @@ export default function Items({ role }: { role: Role }) {
   const [search, setSearch] = useState("");
   const [category, setCategory] = useState("");
   const [editing, setEditing] = useState<Item | "new" | null>(null);
+  const [packsOf, setPacksOf] = useState<Item | null>(null);
   const manager = managesCatalog(role);
 
   if (editing) return <ItemForm item={editing === "new" ? null : editing} onDone={() => setEditing(null)} />;
+  if (packsOf) return <ItemPacks item={packsOf} manager={manager} onBack={() => setPacksOf(null)} />;
   const needle = search.trim().toLowerCase();
   const shown = (items.data ?? []).filter(
     (item) =>
@@ -60,11 +63,16 @@ export default function Items({ role }: { role: Role }) {
                   {item.unit_cost !== null && ` · ${money(item.unit_cost)}/${item.unit}`}
                 </p>
               </div>
-              {manager && (
-                <Button kind="secondary" onClick={() => setEditing(item)}>
-                  Edit<span className="sr-only"> {item.name}</span>
+              <span className="flex shrink-0 flex-wrap justify-end gap-2">
+                <Button kind="secondary" onClick={() => setPacksOf(item)}>
+                  Packs<span className="sr-only"> of {item.name}</span>
                 </Button>
-              )}
+                {manager && (
+                  <Button kind="secondary" onClick={() => setEditing(item)}>
+                    Edit<span className="sr-only"> {item.name}</span>
+                  </Button>
+                )}
+              </span>
             </li>
           ))}
         </ul>
