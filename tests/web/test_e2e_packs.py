@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.web.conftest import Server, Watch
+from tests.web.conftest import Server, Watch, check_page
 from tests.web.test_e2e import sign_in
 
 
@@ -42,6 +42,7 @@ def test_a_manager_adds_a_pack_and_changes_its_size(page: Any, server: Server, w
     described = size.get_attribute("aria-describedby")
     assert described
     expect(page.locator(f"[id='{described}']")).not_to_be_empty()
+    check_page(page)  # the open form too: labelled, 44 px targets, no sideways scroll at 360 px
 
     size.fill("6")
     form.get_by_role("button", name="Add pack").click()
