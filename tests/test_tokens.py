@@ -23,8 +23,10 @@ USER = "00000000-0000-4000-8000-000000000001"
 
 
 def claims(**overrides: Any) -> dict[str, Any]:
+    """A valid access token's claims. Some are made when the module is collected and used many minutes
+    later in a long run, so they stay valid for hours: a refusal is then never for expiry by accident."""
     now = int(time.time())
-    base = {"sub": USER, "email": "a@example.com", "role": "admin", "iat": now, "exp": now + 600, "jti": "j1"}
+    base = {"sub": USER, "email": "a@example.com", "role": "admin", "iat": now, "exp": now + 6 * 3600, "jti": "j1"}
     return {k: v for k, v in (base | overrides).items() if v is not None}
 
 
@@ -240,7 +242,7 @@ WRONG_TYPES = {
     "jti-number": claims(jti=7),
     "jti-list": claims(jti=["j1"]),
     "type-list": claims(type=["access"]),
-    "exp-string": claims(exp=str(NOW + 600)),
+    "exp-string": claims(exp=str(NOW + 6 * 3600)),
     "iat-string": claims(iat=str(NOW)),
     "nbf-string": claims(nbf=str(NOW - 10)),
     "exp-true": claims(exp=True),
@@ -248,8 +250,8 @@ WRONG_TYPES = {
     "nbf-false": claims(nbf=False),
     "exp-null": claims() | {"exp": None},
     "nbf-null": claims() | {"nbf": None},
-    "exp-list": claims(exp=[NOW + 600]),
-    "exp-object": claims(exp={"at": NOW + 600}),
+    "exp-list": claims(exp=[NOW + 6 * 3600]),
+    "exp-object": claims(exp={"at": NOW + 6 * 3600}),
     "exp-infinite": claims(exp=float("inf")),
     "iat-infinite": claims(iat=float("-inf")),
     "exp-nan": claims(exp=float("nan")),
@@ -291,7 +293,8 @@ def test_claims_of_the_wrong_json_type_are_a_401_over_http(
 
 def test_numeric_dates_may_be_fractional() -> None:
     """NumericDate is any JSON number: 1700000000.5 is a time, so it is accepted."""
-    token = by_hand(claims(exp=NOW + 600.5, iat=NOW - 0.25, nbf=NOW - 1.5), {"alg": "HS256", "kid": KID}, SECRET)
+    now = int(time.time())  # not NOW: the module was collected long before this runs in a full suite
+    token = by_hand(claims(exp=now + 600.5, iat=now - 0.25, nbf=now - 1.5), {"alg": "HS256", "kid": KID}, SECRET)
     assert Tokens(load_keys(Settings(jwt_keys=JWT_KEYS))).verify_access(token).role == "admin"
 
 
