@@ -13,12 +13,13 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from prometheus_client import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.testclient import TestClient
 
 from neuropilot.app import create_app
 from neuropilot.cli import MULTIPROC_ENV, metrics_directory
-from neuropilot.metrics import forget_dead_workers
+from neuropilot.metrics import Metrics, forget_dead_workers
 from tests.conftest import Person, settings_for
 from tests.pg import Db
 from tests.serving import serve_env, served
@@ -56,6 +57,23 @@ def test_pool_and_named_query_metrics(client: TestClient, people: dict[str, Pers
     assert "neuropilot_db_pool_available" in text and "neuropilot_db_pool_waiting" in text
     assert value(text, 'neuropilot_db_query_duration_seconds_count{query="ListItems"}') == 1
     assert value(text, 'neuropilot_db_query_duration_seconds_count{query="SetRequestContext"}') >= 1
+
+
+def test_cached_children_count_every_observation_under_its_own_labels() -> None:
+    metrics = Metrics(dict)
+    for status in (200, 200, 404):
+        metrics.observe_request("/v1/items", "GET", status, 0.002)
+    for _ in range(3):
+        metrics.observe_query("ListItems", 0.001)
+    metrics.observe_query("GetItem", 0.3)
+    text = generate_latest(metrics.registry).decode()
+    assert value(text, 'neuropilot_http_requests_total{method="GET",route="/v1/items",status="200"}') == 2
+    assert value(text, 'neuropilot_http_requests_total{method="GET",route="/v1/items",status="404"}') == 1
+    latency = 'neuropilot_http_request_duration_seconds_sum{method="GET",route="/v1/items",status="200"}'
+    assert value(text, latency) == 0.004
+    assert value(text, 'neuropilot_db_query_duration_seconds_count{query="ListItems"}') == 3
+    assert value(text, 'neuropilot_db_query_duration_seconds_bucket{le="0.25",query="GetItem"}') == 0
+    assert value(text, 'neuropilot_db_query_duration_seconds_bucket{le="0.5",query="GetItem"}') == 1
 
 
 def test_slow_queries_are_counted_and_logged_by_name_without_parameters(

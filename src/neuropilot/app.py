@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     def observe_query(name: str, seconds: float) -> None:
         assert metrics is not None
-        metrics.query_latency.labels(name).observe(seconds)
+        metrics.observe_query(name, seconds)
         if seconds * 1000 > settings.slow_query_ms:
             metrics.slow_queries.labels(name).inc()
             log.warning("slow_query", query=name, duration_ms=round(seconds * 1000, 1))

@@ -135,6 +135,11 @@ class Metrics:
         self.rate_limited = Counter(
             "neuropilot_rate_limited", "Requests refused by a rate limit", ["limit"], registry=self.registry
         )
+        # Each labelled child's bound method, by its labels: `.labels()` checks and joins its arguments and
+        # takes a lock on every call. Filled on first use, in the worker that serves (Metrics is made in each
+        # worker, after the fork), so a child is never shared across processes; as bounded as the labels.
+        self._request_children: dict[tuple[str, str, int], tuple[Callable[[], None], Callable[[float], None]]] = {}
+        self._query_children: dict[str, Callable[[float], None]] = {}
         self._pool_gauges: list[tuple[Gauge, str]] = []
         if multiprocess_dir is None:
             self.registry.register(_PoolCollector(pool_stats))
@@ -178,9 +183,21 @@ class Metrics:
             await asyncio.sleep(POOL_REFRESH_S)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        labels = (route, method, str(status))
-        self.requests.labels(*labels).inc()
-        self.latency.labels(*labels).observe(seconds)
+        children = self._request_children.get((route, method, status))
+        if children is None:
+            labels = (route, method, str(status))
+            children = (self.requests.labels(*labels).inc, self.latency.labels(*labels).observe)
+            self._request_children[(route, method, status)] = children
+        inc, observe = children
+        inc()
+        observe(seconds)
+
+    def observe_query(self, name: str, seconds: float) -> None:
+        """The named query's latency (slow queries are counted by the caller, which also logs them)."""
+        observe = self._query_children.get(name)
+        if observe is None:
+            observe = self._query_children[name] = self.query_latency.labels(name).observe
+        observe(seconds)
 
 
 async def metrics_endpoint(request: Request) -> Response:
