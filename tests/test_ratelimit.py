@@ -20,6 +20,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from neuropilot import audit
 from neuropilot.config import ConfigError, Settings
 from neuropilot.db import Identity
 from neuropilot.ratelimit import (
@@ -114,7 +115,7 @@ class PeerAndIdentity:
 
 
 async def ok(request: Request) -> Response:
-    return PlainTextResponse(request.state.client_ip)
+    return PlainTextResponse(audit.client_ip(request) or "")  # as the handlers read it
 
 
 def make_app(limiter: Limiter, *, ip: int = 3, user: int = 1000, trusted: Sequence[str] = ()) -> Starlette:
@@ -439,6 +440,14 @@ def test_user_limit_follows_the_user_across_addresses(make_limiter: LimiterFacto
 def test_zero_turns_a_limit_off(make_limiter: LimiterFactory) -> None:
     with TestClient(make_app(make_limiter(), ip=0, user=0)) as c:
         assert statuses(c, 20, x_test_user="alice") == [200] * 20
+
+
+def test_with_both_limits_off_there_is_no_layer() -> None:
+    def layers(ip: int, user: int) -> int:
+        settings = Settings(rate_limit_ip_per_min=ip, rate_limit_user_per_min=user)
+        return len(rate_limit_middleware(settings, MemoryLimiter()))
+
+    assert (layers(0, 0), layers(0, 1), layers(1, 0)) == (0, 1, 1)
 
 
 def test_negative_limit_is_a_config_error() -> None:

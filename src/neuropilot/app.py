@@ -156,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     validation.configure_cursors(tuple(secret for _, secret in keys))
     limiter = ratelimit.build_limiter(settings)
     login_guard = ratelimit.LoginGuard(limiter, settings.login_max_failures, settings.login_window_s)
+    client_address = functools.partial(ratelimit.client_ip, trusted=ratelimit.parse_networks(settings.trusted_proxies))
     spec = openapi.document(ROUTES)
     readiness = probes.Readiness(probes.code_schema_version())
 
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     "settings": settings,
                     "tokens": tokens,
                     "login_guard": login_guard,
+                    "client_address": client_address,
                     "metrics": metrics,
                     "openapi": spec,
                     "readiness": readiness,

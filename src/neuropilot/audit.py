@@ -23,8 +23,12 @@ USER_AGENT_MAX = 512
 
 
 def client_ip(request: Request) -> str | None:
-    """The client address the edge resolved (trusted proxies applied), else the socket peer."""
+    """The client address the edge resolved (trusted proxies applied), else the socket peer. With both rate
+    limits off there is no rate limit layer to resolve it; the app's resolver (ratelimit.client_ip with the
+    trusted proxies, in the state as client_address) does the same here, once."""
     resolved: str | None = getattr(request.state, "client_ip", None)
+    if resolved is None and (resolve := getattr(request.state, "client_address", None)) is not None:
+        resolved = request.state.client_ip = resolve(request.scope)
     return resolved or (request.client.host if request.client else None)
 
 

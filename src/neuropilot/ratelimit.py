@@ -352,15 +352,20 @@ def _route_path(scope: Scope) -> str:
 
 
 def rate_limit_middleware(settings: Settings, limiter: Limiter) -> list[Middleware]:
+    """The rate limit layer; none when both limits are off, as it would count nothing. The client address it
+    leaves in the state is then resolved when a handler asks for it (audit.client_ip)."""
     if settings.rate_limit_ip_per_min < 0 or settings.rate_limit_user_per_min < 0:
         raise ConfigError("rate limits must be ≥ 0 (0 turns a limit off)")
+    trusted = parse_networks(settings.trusted_proxies)
+    if settings.rate_limit_ip_per_min == 0 and settings.rate_limit_user_per_min == 0:
+        return []
     return [
         Middleware(
             RateLimitMiddleware,
             limiter=limiter,
             ip_per_min=settings.rate_limit_ip_per_min,
             user_per_min=settings.rate_limit_user_per_min,
-            trusted_proxies=parse_networks(settings.trusted_proxies),
+            trusted_proxies=trusted,
         )
     ]
 
