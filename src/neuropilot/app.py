@@ -182,8 +182,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes(),
         middleware=[
-            *security.headers_middleware(settings),
-            Middleware(RequestContextMiddleware),
+            Middleware(RequestContextMiddleware, security_headers=security.default_headers(settings)),
             *security.edge_middleware(settings, [(op.method, op.path, op.max_body) for op in ROUTES if op.max_body]),
             Middleware(AuthenticationMiddleware, tokens=tokens),
             *ratelimit.rate_limit_middleware(settings, limiter),

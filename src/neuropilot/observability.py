@@ -3,6 +3,8 @@
 RequestContextMiddleware is the outermost layer: it accepts or generates X-Request-ID, binds it
 to every log line of the request, times the request, logs it with its route template, and turns
 an unhandled exception into a problem response that tells the client nothing about internals.
+It also adds the security headers (security.default_headers) to every response, that 500 included:
+one send wrapper for both instead of a layer each.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -20,6 +23,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neuropilot.errors import problem_response
+from neuropilot.security import with_defaults
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 log = structlog.get_logger("neuropilot")
@@ -83,8 +87,9 @@ def request_id_from(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, security_headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
         self.app = app
+        self.security_headers = security_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,7 +106,8 @@ class RequestContextMiddleware:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status, response_started = message["status"], True
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = with_defaults(headers, self.security_headers)
             await send(message)
 
         try:

@@ -1,7 +1,8 @@
 """Edge middleware (plain ASGI): security headers, strict CORS, request body limit, gzip.
 
-headers_middleware wraps everything, so the last-resort 500 carries the headers too. edge_middleware runs
-inside RequestContextMiddleware, so every error it answers with carries the request id.
+The security headers are added by the outermost layer (observability.RequestContextMiddleware, given
+default_headers), so the last-resort 500 carries them too. edge_middleware runs inside it, so every error
+it answers with carries the request id.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ CORS_EXPOSE_HEADERS = "ETag, X-Request-ID, Retry-After"
 CORS_MAX_AGE = "600"
 
 
-def headers_middleware(settings: Settings) -> list[Middleware]:
-    return [Middleware(SecurityHeadersMiddleware, hsts=settings.production)]
+def default_headers(settings: Settings) -> RawHeaders:
+    """The headers every response carries unless it sets its own (HSTS in production)."""
+    return [*SECURITY_HEADERS, HSTS] if settings.production else SECURITY_HEADERS
 
 
 def edge_middleware(settings: Settings, larger_bodies: Sequence[tuple[str, str, int]] = ()) -> list[Middleware]:
@@ -63,29 +65,18 @@ async def send_problem(scope: Scope, receive: Receive, send: Send, status: int, 
     await problem_response(request_id_of(Request(scope)), status, detail)(scope, receive, send)
 
 
-def with_defaults(headers: Iterable[tuple[bytes, bytes]], defaults: RawHeaders) -> RawHeaders:
-    """The response's own headers win; `server` is dropped so no version banner leaves the app."""
+_DEFAULT_NAMES = frozenset(key for key, _ in [*SECURITY_HEADERS, HSTS, (b"server", b"")])
+
+
+def with_defaults(headers: Sequence[tuple[bytes, bytes]], defaults: Sequence[tuple[bytes, bytes]]) -> RawHeaders:
+    """The response's own headers win; `server` is dropped so no version banner leaves the app.
+
+    Most responses set none of these names: then that is the whole answer, without the filtering."""
+    if _DEFAULT_NAMES.isdisjoint([key.lower() for key, _ in headers]):
+        return [*headers, *defaults]
     kept = [(key, value) for key, value in headers if key.lower() != b"server"]
     present = {key.lower() for key, _ in kept}
     return kept + [(key, value) for key, value in defaults if key not in present]
-
-
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
-        self.app = app
-        self.defaults = [*SECURITY_HEADERS, HSTS] if hsts else SECURITY_HEADERS
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = with_defaults(message.get("headers", []), self.defaults)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 class StrictCORSMiddleware:
