@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from starlette.testclient import TestClient
 
+from neuropilot import validation
 from tests.conftest import Person
 
 ITEM = {
@@ -186,3 +187,19 @@ def test_an_edited_or_foreign_cursor_is_422(client: TestClient, people: dict[str
     for bad in (f"{edited}.{tag}", payload, f"{payload}.", f"{payload}.{tag[:-2]}AA", f"{payload}.{tag}.x"):
         r = client.get(f"/v1/locations?cursor={bad}", headers=h)
         assert r.status_code == 422, (bad, r.status_code)
+
+
+def test_cursor_signatures_are_hmac_sha256_under_the_derived_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pinned bytes: a cursor from an older worker (a rolling deploy) must still verify. After a rotation
+    the first key signs and every key verifies."""
+    monkeypatch.setattr(validation, "_CURSOR_KEYS", validation._CURSOR_KEYS)  # restored after the test
+    old, new = b"e" * 64, b"f" * 64
+    validation.configure_cursors((old,))
+    cursor = validation.encode_cursor(["ITEM-00050"])
+    assert cursor == "WyJJVEVNLTAwMDUwIl0.obSvkEF3Qzq-bIoEEHj3JA"  # hmac.digest(derived key, payload)[:16]
+    assert validation.encode_cursor(["ITEM-00050"]) == cursor  # the keyed HMAC is copied, never consumed
+    validation.configure_cursors((new, old))  # rotated: the new key signs, both verify
+    assert validation._cursor_payload(cursor) == b'["ITEM-00050"]'
+    assert validation.encode_cursor(["ITEM-00050"]) != cursor
+    validation.configure_cursors((new,))
+    assert validation._cursor_payload(cursor) is None
