@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -83,7 +83,16 @@ def request_id_from(scope: Scope) -> str:
             if _CLIENT_ID.match(candidate):
                 return candidate
             break
-    return uuid.uuid4().hex
+    return new_request_id()
+
+
+def new_request_id() -> str:
+    """What uuid.uuid4().hex returns (16 random bytes, version 4, RFC 4122 variant), without building the
+    UUID object: about a third of its cost inside a request (docs/performance.md, session 5)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    return raw.hex()
 
 
 class RequestContextMiddleware:

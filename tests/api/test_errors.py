@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,7 @@ from starlette.testclient import TestClient
 
 from neuropilot.app import create_app
 from neuropilot.db import Database
+from neuropilot.observability import new_request_id
 from tests.conftest import settings_for
 from tests.pg import Db
 
@@ -80,6 +82,16 @@ def test_unacceptable_request_id_is_replaced(client: TestClient, bad: str) -> No
     generated = r.headers["x-request-id"]
     assert generated != bad
     assert len(generated) == 32 and generated.isalnum()
+
+
+def test_generated_request_ids_are_uuid4_hex() -> None:
+    ids = [new_request_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for generated in ids:
+        parsed = uuid.UUID(generated)
+        assert parsed.hex == generated and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    assert {generated[12] for generated in ids} == {"4"} and {generated[16] for generated in ids} == set("89ab")
+    assert len({generated[15] for generated in ids}) == 16  # the bits next to the fixed ones are still random
 
 
 def test_every_request_logs_one_json_line_with_route_template(
