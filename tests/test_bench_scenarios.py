@@ -61,15 +61,14 @@ def test_the_count_script_records_the_line_as_the_counter(database: Db, owner: p
     owner.execute(scenarios.COUNT_SESSION_SEED.encode())
     results = run_script(database, "count", {"k": "7", "u": "6", "q": "12345"})
     # line 7 is item 7 at location 1 + 6 % 4 = 3; counter ...0006 is the second of the four
-    (applied,) = results[3]
-    assert applied == (True, True)
-    (line,) = results[4]
+    ((line,),) = results  # one statement: the line as the PUT returns it, not refused
+    assert (line[0], line[1], str(line[11])) == (None, "open", "12.345")
     line_row = owner.execute(
         "select counted_qty::text, counted_by::text from count_session_line"
         " where item_id = md5('item-7')::uuid and location_id = md5('loc-3')::uuid"
     ).fetchone()
     assert line_row == ("12.345", scenarios.COUNTERS[1])
-    assert str(line[1]) == owner.execute("select md5('item-7')::uuid::text").fetchone()[0]  # type: ignore[index]
+    assert str(line[2]) == owner.execute("select md5('item-7')::uuid::text").fetchone()[0]  # type: ignore[index]
     audit = owner.execute(
         "select actor_id::text, details ->> 'counted_qty' from audit_log where action = 'count_session.line'"
     ).fetchall()
