@@ -113,12 +113,11 @@ SCRIPTS: dict[str, tuple[str, list[str], list[Step]]] = {
         "GET /v1/stock?location_id=<location n> (stock.py list_stock, the first page: limit 50 + 1) as\n"
         "the viewer, n random of the 12",
         ["\\set lid random(1, 12)"],
-        [
-            _lit("begin read only"),
-            _context("'00000000-0000-4000-8000-000000000004'", "viewer"),
-            _q("SetReadPlanner", enable_sort="'off'", enable_nestloop="'on'"),
+        [  # one autocommit statement (list_stock_as sets the caller and the planner settings)
             _q(
                 "ListStock",
+                user_id="'00000000-0000-4000-8000-000000000004'",
+                role="'viewer'",
                 after_number="null",
                 after_code="null",
                 location_id="md5('loc-' || :lid)::uuid",
@@ -127,7 +126,6 @@ SCRIPTS: dict[str, tuple[str, list[str], list[Step]]] = {
                 below_min="null",
                 limit="51",
             ),
-            _lit("commit"),
         ],
     ),
     "order": (

@@ -82,7 +82,7 @@ def test_the_stock_script_lists_the_first_page_of_the_location(database: Db, own
         "insert into inventory_count (item_id, location_id, qty_on_hand) select md5('item-' || n)::uuid,"
         " md5('loc-' || (1 + n % 2))::uuid, n from generate_series(1, 200) as n"
     )
-    pages = run_script(database, "stock", {"lid": "2"})[3]
+    (pages,) = run_script(database, "stock", {"lid": "2"})  # one statement
     assert len(pages) == 51  # limit 50 + 1, as the handler asks
     numbers = [row[1] for row in pages]
     assert numbers == sorted(numbers) == [f"ITM-{n:06d}" for n in range(1, 102, 2)]

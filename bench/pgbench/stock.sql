@@ -2,8 +2,4 @@
 -- the viewer, n random of the 12
 -- runs, statement for statement (BEGIN ... COMMIT, or one autocommit statement), as the app role (RLS applies).
 \set lid random(1, 12)
-begin read only;
-select set_config('app.user_id', ('00000000-0000-4000-8000-000000000004'), true) as user_id, set_config('app.role', ('viewer'), true) as role, set_config('statement_timeout', ('5000'), true) as statement_timeout;
-select set_config('enable_sort', ('off'), true) as enable_sort, set_config('enable_nestloop', ('on'), true) as enable_nestloop, set_config('jit', 'off', true) as jit;
-select s.item_id, i.item_number, i.name as item_name, i.unit, i.category, s.location_id, l.code as location_code, l.name as location_name, s.on_hand, s.last_count_at, s.last_count_qty, s.updated_at from item as i inner join stock_level as s on i.id = s.item_id inner join location as l on s.location_id = l.id where i.item_number >= coalesce((null)::text, '') and ((null)::text is null or i.item_number > (null) or l.code > (null)::text) and ((md5('loc-' || :lid)::uuid)::uuid is null or s.location_id = (md5('loc-' || :lid)::uuid)) and ((null)::uuid is null or i.id = (null)) and ((null)::text is null or i.category = (null)) and ( (null)::boolean is null or (null) = ( ( select sum(t.on_hand) from stock_level as t where t.item_id = i.id ) < i.min_qty ) ) order by i.item_number, l.code limit (51);
-commit;
+select item_id, item_number, item_name, unit, category, location_id, location_code, location_name, on_hand, last_count_at, last_count_qty, updated_at from list_stock_as( ('00000000-0000-4000-8000-000000000004'), ('viewer'), (md5('loc-' || :lid)::uuid), (null), (null), (null), (null), (null), (51) );

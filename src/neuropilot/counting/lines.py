@@ -116,9 +116,9 @@ def _recorded(rows: list[tuple[Any, ...]]) -> CountSessionLine:
 async def record_session_line(request: Request) -> Response:
     """PUT /v1/count-sessions/{id}/lines: records a count on a line, or replaces it (the latest
     counted_at wins; resending the same body is harmless). counted_at defaults to now; it may lie in
-    the past, but not before the session started nor in the future. One statement
-    (record_count_line_as: the session's lock and state, the checks, the line, its audit row, the
-    line read back); a count in packs first resolves its packs in a request transaction."""
+    the past, but not before the session started nor in the future."""
+    # One statement (record_count_line_as: the session's lock and state, the checks, the line, its
+    # audit row, the line read back); a count in packs first resolves its packs in a transaction.
     session_id = path_id(request, "count session")
     body = await read_json(request, LineRecord)
     line = {"session_id": session_id, "location_id": body.location_id, "item_id": body.item_id}
