@@ -61,15 +61,14 @@ def test_the_count_script_records_the_line_as_the_counter(database: Db, owner: p
     owner.execute(scenarios.COUNT_SESSION_SEED.encode())
     results = run_script(database, "count", {"k": "7", "u": "6", "q": "12345"})
     # line 7 is item 7 at location 1 + 6 % 4 = 3; counter ...0006 is the second of the four
-    (applied,) = results[3]
-    assert applied == (True, True)
-    (line,) = results[4]
+    ((line,),) = results  # one statement: the line as the PUT returns it, not refused
+    assert (line[0], line[1], str(line[11])) == (None, "open", "12.345")
     line_row = owner.execute(
         "select counted_qty::text, counted_by::text from count_session_line"
         " where item_id = md5('item-7')::uuid and location_id = md5('loc-3')::uuid"
     ).fetchone()
     assert line_row == ("12.345", scenarios.COUNTERS[1])
-    assert str(line[1]) == owner.execute("select md5('item-7')::uuid::text").fetchone()[0]  # type: ignore[index]
+    assert str(line[2]) == owner.execute("select md5('item-7')::uuid::text").fetchone()[0]  # type: ignore[index]
     audit = owner.execute(
         "select actor_id::text, details ->> 'counted_qty' from audit_log where action = 'count_session.line'"
     ).fetchall()
@@ -83,7 +82,7 @@ def test_the_stock_script_lists_the_first_page_of_the_location(database: Db, own
         "insert into inventory_count (item_id, location_id, qty_on_hand) select md5('item-' || n)::uuid,"
         " md5('loc-' || (1 + n % 2))::uuid, n from generate_series(1, 200) as n"
     )
-    pages = run_script(database, "stock", {"lid": "2"})[3]
+    (pages,) = run_script(database, "stock", {"lid": "2"})  # one statement
     assert len(pages) == 51  # limit 50 + 1, as the handler asks
     numbers = [row[1] for row in pages]
     assert numbers == sorted(numbers) == [f"ITM-{n:06d}" for n in range(1, 102, 2)]

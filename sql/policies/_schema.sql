@@ -9,4 +9,7 @@ grant execute on function list_items_by_category_as(text, text, text, text, inte
 grant execute on function create_count_as(text, text, uuid, uuid, numeric, timestamptz, jsonb, inet, text, jsonb)
 to ${app_role};
 grant execute on function post_count_session(uuid, text) to ${app_role};
+grant execute on function list_stock_as(text, text, uuid, uuid, text, boolean, text, text, integer) to ${app_role};
+grant execute on function record_count_line_as(text, text, uuid, uuid, uuid, numeric, jsonb, timestamptz, jsonb, inet, text)
+to ${app_role};
 grant execute on function schema_version() to ${app_role};

@@ -172,44 +172,20 @@ from count_session
 where id = %(id)s
 for update;
 
--- name: RecordCountSessionLine :one
--- Records a counted line unless it already holds a later count (the latest counted_at wins; an
--- equal one is replaced, so the same body twice is harmless), and appends its audit row, in one
--- statement (the audit row is not RETURNed: only admins may read audit_log). is_line is false when (item, location) is not a line of the session: the handler
--- refuses that, and the transaction (audit row included) rolls back.
-with changed as (
-    update count_session_line as l
-    set
-        counted_qty = %(qty)s,
-        breakdown = %(breakdown)s::jsonb,
-        counted_at = coalesce(%(counted_at)s, now()),
-        counted_by = current_app_user_id()
-    where
-        l.session_id = %(session_id)s
-        and l.location_id = %(location_id)s
-        and l.item_id = %(item_id)s
-        and (l.counted_at is null or l.counted_at <= coalesce(%(counted_at)s, now()))
-    returning l.item_id
-),
-
-audited as (
-    insert into audit_log (actor_id, action, entity, entity_id, details, ip, user_agent)
-    select
-        current_app_user_id() as actor_id,
-        'count_session.line' as action,
-        'count_session' as entity,
-        %(session_id)s as entity_id,
-        %(details)s::jsonb || jsonb_build_object('applied', exists (select from changed)) as details,
-        %(ip)s,
-        %(user_agent)s
-)
-
+-- name: RecordCountLineAs :one
+-- A count on a line of a session and its audit row, as one statement as the caller (sql/schema/0016):
+-- one row, either the line as ListCountSessionLines shows it (refused null), or refused = 'session'
+-- (not found), 'closed' (session_status says what it is), 'future' or 'early' (counted_at), 'line'
+-- ((location, item) is not a line of the session), with nothing written. breakdown: the stored
+-- breakdown (JSON text) or null.
 select
-    exists(select from changed) as applied,
-    exists(
-        select from count_session_line as l
-        where l.session_id = %(session_id)s and l.location_id = %(location_id)s and l.item_id = %(item_id)s
-    ) as is_line;
+    refused, session_status, item_id, item_number, item_name, unit, packs, location_id, location_code,
+    position, expected, counted_qty, breakdown, counted_at, counted_by
+from
+    record_count_line_as(
+        %(user_id)s, %(role)s, %(session_id)s, %(location_id)s, %(item_id)s, %(qty)s, %(breakdown)s::jsonb,
+        %(counted_at)s, %(details)s, %(ip)s, %(user_agent)s
+    );
 
 -- name: ListCountSessionLines :many
 -- A session's lines in walking order (seq: location order, then sheet position), a keyset page at a

@@ -4,46 +4,29 @@
 
 -- name: ListStock :many
 -- On-hand per item × location (pairs with a stock_level row), a keyset page at a time ordered by
--- (item_number, location_code), both unique, so the pair is a total order. Filters are optional;
--- below_min compares the item's total over all locations with its min_qty. Run after
--- SetReadPlanner, the plan walks idx_item_number from the cursor and stops after one page (an
--- incremental sort orders each item's few locations), so a page costs the same at any depth and
--- any ledger size. The keyset bound is written as item_number >= coalesce(…) so that it is an
--- index condition in a generic (prepared) plan too.
+-- (item_number, location_code), both unique, so the pair is a total order, as the caller, in one
+-- statement: the page's SQL is in list_stock_as (sql/schema/0017_stock_page_as.sql), which sets the
+-- request context and SetReadPlanner's page settings itself. Filters are optional; below_min compares
+-- the item's total over all locations with its min_qty. The plan walks idx_item_number from the
+-- cursor and stops after one page, so a page costs the same at any depth and any ledger size.
 select
-    s.item_id,
-    i.item_number,
-    i.name as item_name,
-    i.unit,
-    i.category,
-    s.location_id,
-    l.code as location_code,
-    l.name as location_name,
-    s.on_hand,
-    s.last_count_at,
-    s.last_count_qty,
-    s.updated_at
-from item as i
-inner join stock_level as s on i.id = s.item_id
-inner join location as l on s.location_id = l.id
-where
-    i.item_number >= coalesce(%(after_number)s::text, '')
-    and (%(after_number)s::text is null or i.item_number > %(after_number)s or l.code > %(after_code)s::text)
-    and (%(location_id)s::uuid is null or s.location_id = %(location_id)s)
-    and (%(item_id)s::uuid is null or i.id = %(item_id)s)
-    and (%(category)s::text is null or i.category = %(category)s)
-    and (
-        %(below_min)s::boolean is null
-        or %(below_min)s = (
-            (
-                select sum(t.on_hand)
-                from stock_level as t
-                where t.item_id = i.id
-            ) < i.min_qty
-        )
-    )
-order by i.item_number, l.code
-limit %(limit)s;
+    item_id,
+    item_number,
+    item_name,
+    unit,
+    category,
+    location_id,
+    location_code,
+    location_name,
+    on_hand,
+    last_count_at,
+    last_count_qty,
+    updated_at
+from
+    list_stock_as(
+        %(user_id)s, %(role)s, %(location_id)s, %(item_id)s, %(category)s, %(below_min)s, %(after_number)s,
+        %(after_code)s, %(limit)s
+    );
 
 -- name: SetReadPlanner :exec
 -- Planner settings for the rest of this read-only transaction (set_config(…, true) ends with it).

@@ -266,7 +266,7 @@ ExactMoney = Annotated[str, Meta(examples=["12.5000000"], extra={"decimal": True
 DecimalText = Annotated[str, Meta(extra={"decimal": True})]
 
 
-class StockLevel(msgspec.Struct, kw_only=True):
+class StockLevel(msgspec.Struct):  # positional too: the one-statement page builds it from tuple rows
     item_id: uuid.UUID
     item_number: str
     item_name: str

@@ -2,7 +2,8 @@
 
 On-hand is read from stock_level, which triggers keep equal to the ledger (last count + movements
 after it; see sql/schema/0006_stock_level.sql), so a page costs the same however long the history.
-Every route here is a plain read: a READ ONLY transaction, no audit row.
+Every route here is a plain read, no audit row: the stock page one statement (sql/schema/0017), the
+reports a READ ONLY transaction.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def stock_filters(request: Request) -> dict[str, Any]:
 
 async def list_stock(request: Request) -> Response:
     """GET /v1/stock: on-hand per item and location, by (item_number, location_code)."""
+    # One statement (sql/schema/0017), or page after page in the CSV export's transaction.
     return await keyset_list(
         request,
         LIST_STOCK,
@@ -82,7 +84,7 @@ async def list_stock(request: Request) -> Response:
         stock_filters(request),
         ("after_number", "after_code"),
         lambda s: [s.item_number, s.location_code],
-        setup=_pages,
+        one_statement=True,  # list_stock_as sets the caller and the page's planner settings itself
     )
 
 

@@ -22,9 +22,12 @@ LIST = "select item_number from list_items_by_category_as(%s, %s, %s, %s, %s)"
 COUNT = (
     "select id, counted_by, qty_on_hand, refused from create_count_as(%s, %s, %s, %s, %s, null, %s, '10.0.0.1', 'ua')"
 )
+STOCK = "select item_number, location_id from list_stock_as(%s, %s, %s, null, null, null, null, null, 100)"
 FUNCTIONS = (
     "list_items_by_category_as(text, text, text, text, integer)",
     "create_count_as(text, text, uuid, uuid, numeric, timestamptz, jsonb, inet, text, jsonb)",
+    "list_stock_as(text, text, uuid, uuid, text, boolean, text, text, integer)",
+    "record_count_line_as(text, text, uuid, uuid, uuid, numeric, jsonb, timestamptz, jsonb, inet, text)",
 )
 
 
@@ -168,3 +171,36 @@ def test_current_app_user_id_is_inlined(app: psycopg.Connection) -> None:
     planned on every call (sql/schema/0015)."""
     plan = "\n".join(line for (line,) in app.execute("explain (verbose, costs off) select current_app_user_id()"))
     assert "current_setting('app.user_id'" in plan and "current_app_user_id" not in plan
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_reads_the_stock_page_and_its_settings_end_with_the_call(
+    app: psycopg.Connection, owner: psycopg.Connection, role: str
+) -> None:
+    """list_stock_as (sql/schema/0017): the page as the caller, RLS deciding; its planner settings are
+    SET clauses, undone when it returns, and the caller's context dies with the statement."""
+    everything = owner.execute(
+        "select i.item_number, s.location_id from stock_level as s join item as i on i.id = s.item_id"
+        " join location as l on l.id = s.location_id order by i.item_number, l.code"
+    ).fetchall()
+    assert everything  # the seed holds stock, so an empty page below would be RLS, not an empty table
+    assert rows(app, STOCK, (str(USER_IDS[role]), role, None)) == everything
+    located = rows(app, STOCK, (str(USER_IDS[role]), role, LOCATION_ID))
+    assert located == [row for row in everything if row[1] == LOCATION_ID]
+    settings = app.execute("select current_setting('enable_sort'), current_setting('jit')").fetchone()
+    assert settings == ("on", app.execute("select reset_val from pg_settings where name = 'jit'").fetchone()[0])  # type: ignore[index]
+    assert context(app) in ((None, None), ("", ""))
+
+
+@pytest.mark.parametrize(
+    ("user_id", "role"), [("", ""), (str(USER_IDS["admin"]), "root"), (str(USER_IDS["admin"]), "")]
+)
+def test_no_or_an_unknown_role_reads_no_stock(app: psycopg.Connection, user_id: str, role: str) -> None:
+    assert rows(app, STOCK, (user_id, role, None)) == []
+
+
+def test_the_stock_function_is_read_only(app: psycopg.Connection) -> None:
+    row = app.execute(
+        "select provolatile, prosecdef, proconfig from pg_proc where oid = %s::regprocedure", (FUNCTIONS[2],)
+    ).fetchone()
+    assert row == ("s", False, ["enable_sort=off", "enable_nestloop=on", "jit=off"])

@@ -8,6 +8,7 @@ twice changes nothing. Every PUT appends an audit row in the same statement as t
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from starlette.responses import Response
 
 from neuropilot import audit, packs
 from neuropilot.counting.models import CountSessionLine, LineRecord, LineVariance, SessionVariance
-from neuropilot.db import Tx, request_transaction
+from neuropilot.db import Tx, identity_of, request_statement, request_transaction
 from neuropilot.errors import Problem
 from neuropilot.queries import Query, query
 from neuropilot.responses import json_response, resource_response
@@ -34,7 +35,7 @@ from neuropilot.validation import (
 
 GET_COUNT_SESSION_STATE = query("GetCountSessionState")
 SHARE_COUNT_SESSION = query("ShareCountSession")
-RECORD_COUNT_SESSION_LINE = query("RecordCountSessionLine")
+RECORD_COUNT_LINE_AS = query("RecordCountLineAs")
 LIST_COUNT_SESSION_LINES = query("ListCountSessionLines")
 LIST_COUNT_SESSION_VARIANCE = query("ListCountSessionVariance")
 LEEWAY = timedelta(seconds=30)
@@ -75,7 +76,13 @@ async def list_session_lines(request: Request) -> Response:
     return json_response({"data": lines, "next_cursor": next_cursor})
 
 
+def _closed(status: str) -> Problem:
+    return Problem(409, f"The count session is {status}: its lines cannot change.")
+
+
 def _counted_at(body: LineRecord, started_at: datetime) -> datetime | None:
+    """The checks record_count_line_as (sql/schema/0016) makes, made first when the body is in packs,
+    so that a bad time is named before a bad pack, as for a count in stock units."""
     if body.counted_at is None:
         return None
     counted_at = in_utc(body.counted_at, "$.counted_at")
@@ -86,28 +93,53 @@ def _counted_at(body: LineRecord, started_at: datetime) -> datetime | None:
     return counted_at
 
 
+REFUSALS = {
+    "future": ("$.counted_at", "in the future"),
+    "early": ("$.counted_at", "before the session started"),
+    "line": ("$.item_id", "this item at this location is not a line of the session"),
+}
+LINE_AS_COLUMNS = ("refused", "session_status", *CountSessionLine.__struct_fields__)
+
+
+def _recorded(rows: list[tuple[Any, ...]]) -> CountSessionLine:
+    """RecordCountLineAs's row: the line, or the refusal it names (nothing was written)."""
+    ((refused, status, *line),) = rows
+    if refused == "session":
+        raise Problem(404, "No such count session.")
+    if refused == "closed":
+        raise _closed(status)
+    if refused is not None:
+        raise invalid(*REFUSALS[refused])
+    return msgspec.convert(dict(zip(CountSessionLine.__struct_fields__, line, strict=True)), CountSessionLine)
+
+
 async def record_session_line(request: Request) -> Response:
     """PUT /v1/count-sessions/{id}/lines: records a count on a line, or replaces it (the latest
     counted_at wins; resending the same body is harmless). counted_at defaults to now; it may lie in
     the past, but not before the session started nor in the future."""
+    # One statement (record_count_line_as: the session's lock and state, the checks, the line, its
+    # audit row, the line read back); a count in packs first resolves its packs in a transaction.
     session_id = path_id(request, "count session")
     body = await read_json(request, LineRecord)
-    async with request_transaction(request) as tx:
+    line = {"session_id": session_id, "location_id": body.location_id, "item_id": body.item_id}
+    params = line | audit.request_meta(request)
+    details = msgspec.structs.asdict(body)
+    if body.breakdown is None and body.qty_on_hand is not None:
+        counted_at = None if body.counted_at is None else in_utc(body.counted_at, "$.counted_at")
+        params |= {"qty": body.qty_on_hand, "breakdown": None, "counted_at": counted_at}
+        params["details"] = audit.details_param(details | {"counted_qty": body.qty_on_hand})
+        rows = await request_statement(request, RECORD_COUNT_LINE_AS, params, LINE_AS_COLUMNS)
+        return resource_response(_recorded(rows))
+    async with request_transaction(request) as tx:  # in packs (or neither, or both: refused below)
         session = await _session(tx, SHARE_COUNT_SESSION, session_id)
         if session["status"] != "open":
-            raise Problem(409, f"The count session is {session['status']}: its lines cannot change.")
+            raise _closed(session["status"])
         counted_at = _counted_at(body, session["started_at"])
         qty, parts = await packs.counted_qty(tx, body.item_id, body.qty_on_hand, body.breakdown, "$")
-        line = {"session_id": session_id, "location_id": body.location_id, "item_id": body.item_id}
-        details = msgspec.structs.asdict(body) | {"counted_qty": qty}
-        params = line | {"qty": qty, "breakdown": packs.parts_param(parts), "counted_at": counted_at}
-        params |= {"details": audit.details_param(details)} | audit.request_meta(request)
-        result = await tx.one(RECORD_COUNT_SESSION_LINE, params)
-        assert result is not None
-        if not result["is_line"]:
-            raise invalid("$.item_id", "this item at this location is not a line of the session")
-        (row,) = await _lines(tx, line | {"limit": 1})
-    return resource_response(msgspec.convert(row, CountSessionLine))
+        params |= {"qty": qty, "breakdown": packs.parts_param(parts), "counted_at": counted_at}
+        params["details"] = audit.details_param(details | {"counted_qty": qty})
+        rows = await tx.tuples(RECORD_COUNT_LINE_AS, params | asdict(identity_of(request)), LINE_AS_COLUMNS)
+    return resource_response(_recorded(rows))
 
 
 async def session_variance(request: Request) -> Response:
