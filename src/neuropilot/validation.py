@@ -166,7 +166,7 @@ def path_id(request: Request, what: str) -> uuid.UUID:
 # and instance agrees and rotation works alike: the first key signs, all verify.
 # Each key is held as a keyed HMAC-SHA256 object that every tag copies: a one-shot hmac.digest(key, …,
 # "sha256") has OpenSSL 3 look the digest up by name and set the key up again, about 20 µs inside a request
-# against 5 for the copy (docs/performance.md, session 5).
+# against 5 to 11 for the copy (docs/performance.md, session 5).
 _CURSOR_KEYS: tuple[hmac.HMAC, ...] = (hmac.new(secrets.token_bytes(32), digestmod="sha256"),)
 _CURSOR_TAG_BYTES = 16
 
