@@ -118,6 +118,33 @@ describe("the count queue", () => {
     expect(await queue.entries()).toEqual([]);
   });
 
+  it("goes round again when the network comes back while a send is failing", async () => {
+    // The e2e outage test's race: the screen's flush is still sending (and about to fail, offline) when the
+    // browser's online event asks for another. That second flush must not be lost with the failing round.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const sent: string[] = [];
+    const flaky = new Outbox(queue, async (e) => {
+      calls += 1;
+      if (calls === 1) {
+        await gate;
+        return { kind: "waiting" }; // the first send fails, after the online event came
+      }
+      sent.push(e.item_id);
+      return { kind: "sent" };
+    });
+    await queue.put(entry("sugar", "2026-12-01T10:00:00.000Z", "0"));
+    await queue.put(entry("rice", "2026-12-01T10:00:01.000Z", "7.5"));
+    const screen = flaky.flush();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const back = flaky.flush(); // the online event, while the first send is still out
+    release();
+    expect(await Promise.all([screen, back])).toEqual([true, true]);
+    expect(sent).toEqual(["sugar", "rice"]);
+    expect(await queue.entries()).toEqual([]);
+  });
+
   it("tells listeners when the queue changes", async () => {
     let calls = 0;
     const stop = outbox.subscribe(() => calls++);

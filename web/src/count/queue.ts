@@ -91,7 +91,8 @@ export class Queue {
 }
 
 /** Sends the queue's entries one at a time. One drain runs at a time, so each entry goes out once; a flush asked
- * for while one runs makes it go round again (for the entries added meanwhile). A waiting outcome (offline,
+ * for while one runs makes it go round again (for the entries added meanwhile, and for those that were waiting:
+ * the flush may be the browser saying it is online again while a send was failing). A waiting outcome (offline,
  * server unreachable or busy) stops the round: the rest wait for the next flush. */
 export class Outbox {
   private running: Promise<void> | null = null;
@@ -134,21 +135,20 @@ export class Outbox {
     try {
       do {
         this.again = false;
-        if (!(await this.drain())) return;
+        await this.drain();
       } while (this.again);
     } finally {
       this.running = null; // in the same step as the last check of `again`: no flush can fall between
     }
   }
 
-  private async drain(): Promise<boolean> {
+  private async drain(): Promise<void> {
     for (const entry of await this.queue.entries()) {
       if (entry.error !== null) continue;
       const outcome = await this.send(entry);
-      if (outcome.kind === "waiting") return false;
+      if (outcome.kind === "waiting") return;
       await this.queue.settle(entry, outcome);
       this.changed();
     }
-    return true;
   }
 }
