@@ -39,7 +39,8 @@ async def sleepy(request: Request) -> Response:
 def kill_app_connections(cluster: Cluster, db: Db) -> int:
     with cluster.admin() as conn:
         row = conn.execute(
-            "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = %s and usename = %s",
+            # the timeout makes each call wait until its backend has exited, so the app's next statement finds it gone
+            "select count(pg_terminate_backend(pid, 5000)) from pg_stat_activity where datname = %s and usename = %s",
             (db.name, db.app_role),
         ).fetchone()
     assert row is not None

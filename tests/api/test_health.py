@@ -38,7 +38,11 @@ def test_health_503_when_database_goes_away_then_recovers(cluster: Cluster) -> N
             assert c.get("/health").status_code == 200
             with cluster.admin() as conn:  # end the app's backends and refuse new ones, as an outage would
                 conn.execute(f'alter database "{db.name}" allow_connections false')
-                conn.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (db.name,))
+                # with a timeout, each call waits until its backend has exited: without one the next request
+                # could still find its pooled connection alive (seen once in CI on a fast machine)
+                conn.execute(
+                    "select pg_terminate_backend(pid, 5000) from pg_stat_activity where datname = %s", (db.name,)
+                )
             r = c.get("/health")
             assert r.status_code == 503
             assert r.json()["database"] == "error"
