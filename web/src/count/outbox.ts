@@ -97,10 +97,14 @@ export function useCountQueue(sessionId: string): CountQueue {
   }, [sessionId]);
 
   useEffect(() => {
-    const onSent = (line: Line) =>
-      queries.setQueryData<Line[]>(linesKey(sessionId, line.location_id), (lines) =>
-        lines?.map((old) => (old.item_id === line.item_id ? line : old)),
-      );
+    const onSent = (line: Line) => {
+      const key = linesKey(sessionId, line.location_id);
+      // A fetch of these lines already under way began before this line was saved: its answer would put the
+      // line back as uncounted (the browser's online event refetches while the outbox sends). Fetch again.
+      const stale = queries.isFetching({ queryKey: key }) > 0;
+      queries.setQueryData<Line[]>(key, (lines) => lines?.map((old) => (old.item_id === line.item_id ? line : old)));
+      if (stale) void queries.invalidateQueries({ queryKey: key }); // cancels that fetch, then fetches anew
+    };
     const onNetwork = () => setOnline(navigator.onLine);
     sentLines.add(onSent);
     window.addEventListener("online", onNetwork);
