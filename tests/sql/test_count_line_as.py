@@ -1,7 +1,8 @@
 """record_count_line_as (sql/schema/0016), the one statement behind PUT /v1/count-sessions/{id}/lines,
 tested in SQL as the app role: it counts as the caller under the same policies, refuses before it
 writes (no line change, no audit row), keeps the latest count, hides expected from a counter in a
-blind session, and leaves no context behind in autocommit."""
+blind session, and leaves no context behind in autocommit. Who may call it (the app role only) and that it
+runs as the caller (SECURITY INVOKER) is tested with the other one-statement functions (test_one_statement.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from tests.pg import Db
 from tests.sql.test_count_sessions import COOL, DRY, FLOUR, MILK, USER_IDS, acting, open_session, switch
 from tests.sql.test_count_sessions import seed as seed  # this module's database is seeded the same way
 
-SIGNATURE = "record_count_line_as(text, text, uuid, uuid, uuid, numeric, jsonb, timestamptz, jsonb, inet, text)"
 RECORD = (
     "select refused, session_status, counted_qty::text, counted_by, expected::text"
     " from record_count_line_as(%s, %s, %s, %s, %s, %s, null, %s, '{\"n\": 1}', '10.0.0.1', 'ua')"
@@ -123,12 +123,3 @@ def test_in_autocommit_the_line_commits_and_no_context_survives(db: Db, owner: p
         assert line == ("6.000", USER_IDS["counter"])
     finally:
         owner.execute("update count_session set status = 'canceled', canceled_at = now() where id = %s", (session,))
-
-
-def test_only_the_app_role_may_call_it_and_it_runs_as_the_caller(db: Db, owner: psycopg.Connection) -> None:
-    row = owner.execute(
-        "select has_function_privilege('public', %s, 'execute'), has_function_privilege(%s, %s, 'execute'),"
-        " (select prosecdef from pg_proc where oid = %s::regprocedure)",
-        (SIGNATURE, db.app_role, SIGNATURE, SIGNATURE),
-    ).fetchone()
-    assert row == (False, True, False)
