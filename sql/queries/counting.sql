@@ -189,9 +189,9 @@ from
 
 -- name: ListCountSessionLines :many
 -- A session's lines in walking order (seq: location order, then sheet position), a keyset page at a
--- time, optionally for one location (and one item, for the line a PUT returns). The page is chosen
--- first, walking uq_count_session_line_seq from the cursor, and only its rows are joined: RLS hides
--- the row counts from the planner, which would otherwise join every line of the session and sort.
+-- time, optionally for one location. The page is chosen first, walking uq_count_session_line_seq
+-- from the cursor, and only its rows are joined: RLS hides the row counts from the planner, which
+-- would otherwise join every line of the session and sort.
 -- expected is the on-hand now; in a blind session it is null unless the caller is an admin or a
 -- manager, decided here from app.role, so no code path can hand it to a counter by mistake.
 with page as (
@@ -210,7 +210,6 @@ with page as (
         l.session_id = %(session_id)s
         and l.seq > %(after)s::integer
         and (%(location_id)s::uuid is null or l.location_id = %(location_id)s)
-        and (%(item_id)s::uuid is null or l.item_id = %(item_id)s)
     order by l.seq
     limit %(limit)s
 )

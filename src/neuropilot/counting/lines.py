@@ -48,11 +48,6 @@ async def _session(tx: Tx, q: Query, session_id: uuid.UUID) -> dict[str, Any]:
     return row
 
 
-async def _lines(tx: Tx, params: dict[str, Any]) -> list[dict[str, Any]]:
-    filters = {"location_id": None, "item_id": None, "after": 0} | params
-    return await tx.many(LIST_COUNT_SESSION_LINES, filters)
-
-
 def _after(request: Request) -> int:
     cursor = decode_cursor(request, 1)
     if cursor is None:
@@ -70,7 +65,7 @@ async def list_session_lines(request: Request) -> Response:
     params = {"session_id": session_id, "location_id": uuid_param(request, "location_id"), "after": after}
     async with request_transaction(request) as tx:
         await _session(tx, GET_COUNT_SESSION_STATE, session_id)
-        rows = await _lines(tx, params | {"limit": limit + 1})
+        rows = await tx.many(LIST_COUNT_SESSION_LINES, params | {"limit": limit + 1})
     next_cursor = encode_cursor([rows[limit - 1]["seq"]]) if len(rows) > limit else None
     lines = msgspec.convert(rows[:limit], list[CountSessionLine])
     return json_response({"data": lines, "next_cursor": next_cursor})
